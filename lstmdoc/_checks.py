@@ -1,0 +1,69 @@
+"""Input checks shared by the public functions.
+
+Every check raises before any work is done, and its message names the argument,
+what it got and what it expected, so a reader never meets an IndexError from deep
+inside NumPy.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+def describe(value: Any) -> str:
+    """Return a short description of ``value`` for an error message."""
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    text = repr(value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return f"{text} ({type(value).__name__})"
+
+
+def positive_int(name: str, value: Any) -> int:
+    """Return ``value`` as an ``int`` if it is a positive integer, else raise.
+
+    Booleans, floats (even ``2.0``), strings and ``None`` are refused with a
+    ``TypeError``; zero and negative integers with a ``ValueError``.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a positive integer, got {describe(value)}")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer (1 or more), got {int(value)}")
+    return int(value)
+
+
+def flag(name: str, value: Any) -> bool:
+    """Return ``value`` if it is a bool, else raise ``TypeError``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {describe(value)}")
+    return bool(value)
+
+
+def float_array(name: str, value: Any, *, ndim: int) -> NDArray[np.floating[Any]]:
+    """Return ``value`` as a floating-point array with ``ndim`` dimensions, else raise.
+
+    Float32 input stays float32 and float64 stays float64; integer input becomes
+    float64. Non-numeric input raises ``TypeError``; the wrong rank ``ValueError``.
+    """
+    if value is None or isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be a {ndim}-D numeric array, got {describe(value)}")
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as error:  # ragged nested lists, for example
+        raise TypeError(f"{name} must be a {ndim}-D numeric array: {error}") from None
+    if array.dtype.kind in "biu":
+        array = array.astype(np.float64)
+    elif array.dtype.kind != "f":
+        raise TypeError(
+            f"{name} must be a {ndim}-D numeric array, got an array of dtype {array.dtype}"
+        )
+    if array.ndim != ndim:
+        raise ValueError(
+            f"{name} must be {ndim}-D, got an array of shape {array.shape} ({array.ndim}-D)"
+        )
+    return array

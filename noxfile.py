@@ -1,0 +1,44 @@
+#!/usr/bin/env -S uv run --script
+# /// script
+# dependencies = ["nox>=2025.2.9"]
+# ///
+"""The project's jobs, one session each: ``python -m nox -l`` lists them."""
+
+from __future__ import annotations
+
+import nox
+
+nox.needs_version = ">=2025.2.9"
+nox.options.default_venv_backend = "uv|virtualenv"
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+# TensorFlow's C++ start-up lines are not ours to show; keep test and build logs readable.
+QUIET_TENSORFLOW = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0"}
+
+
+@nox.session(default=True)
+def lint(session: nox.Session) -> None:
+    """Check style with ruff and types with mypy."""
+    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "lint", "test"))
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy")
+
+
+@nox.session(default=True)
+def tests(session: nox.Session) -> None:
+    """Run the test suite against real Keras; arguments after -- go to pytest."""
+    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "test"))
+    session.run("pytest", *session.posargs, env=QUIET_TENSORFLOW)
+
+
+@nox.session(default=True)
+def minimal(session: nox.Session) -> None:
+    """Prove that lstmdoc and its counting CLI work with NumPy alone, without TensorFlow."""
+    session.install(".")
+    session.run("python", "tests/check_minimal_install.py")
+    session.run("lstmdoc", "count", "lstm", "--units", "20", "--features", "1")
+
+
+if __name__ == "__main__":
+    nox.main()

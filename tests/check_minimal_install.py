@@ -1,0 +1,24 @@
+"""Check, in an environment with NumPy but no TensorFlow, that lstmdoc still works.
+
+Run by ``nox -s minimal``; exits non-zero with a message if anything is wrong.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+
+if importlib.util.find_spec("tensorflow") is not None:
+    sys.exit("this check must run where TensorFlow is not installed")
+
+import numpy as np
+
+import lstmdoc
+
+assert lstmdoc.lstm_param_count(20, 1) == 4 * 20 * (1 + 20 + 1)
+gates = lstmdoc.split_lstm_weights(np.zeros((1, 8)), np.zeros((2, 8)), np.zeros(8))
+assert [gate.name for gate in gates] == ["i", "f", "c", "o"]
+output = lstmdoc.lstm_forward(np.ones((1, 3, 1)), *gates.join())
+assert output.shape == (1, 2)
+assert not any(name.split(".")[0] in {"tensorflow", "keras"} for name in sys.modules)
+print(f"lstmdoc {lstmdoc.__version__} works with NumPy {np.__version__} alone")
