@@ -1,0 +1,28 @@
+"""Tests that the README's promises are the ones CI keeps."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).parent.parent
+
+
+def readme_commands() -> list[str]:
+    """The shell commands of the README's "Two commands" section."""
+    section = (ROOT / "README.md").read_text().split("## Two commands", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```bash\n(.*?)\n```", section, re.DOTALL)
+
+
+class TestReadme:
+    def test_has_exactly_two_commands(self):
+        """The newcomer's section has two commands: build the site, run the tests."""
+        commands = readme_commands()
+        assert len(commands) == 2
+        assert any("nox -s docs" in command for command in commands)
+
+    def test_ci_runs_the_readme_commands_verbatim(self):
+        """.ci/run contains each README command exactly as a newcomer types it."""
+        ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
+        for command in readme_commands():
+            assert any(line.startswith(command) for line in ci_lines), command
