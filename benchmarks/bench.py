@@ -1,0 +1,242 @@
+"""Measure what contributors and readers wait for, side by side in one run.
+
+Run it with ``python -m nox -s bench`` (or ``python benchmarks/bench.py --help``).
+Every figure is the median of ``--runs`` runs; each comparison is measured in the
+same run on the same machine, so the ratios hold even where absolute times do not.
+The figures are printed as a table and written as JSON; when a previous JSON file
+exists, the change against it is printed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+QUIET = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0"}
+
+
+def timed(command: list[str], *, cwd: Path = ROOT) -> float:
+    """Run ``command`` and return its wall time in seconds; fail loudly if it fails."""
+    start = time.perf_counter()
+    result = subprocess.run(
+        command, cwd=cwd, env=QUIET, capture_output=True, text=True, check=False
+    )
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit(f"benchmark command failed: {' '.join(command)}\n{result.stdout}{result.stderr}")
+    return elapsed
+
+
+def median_of(runs: int, measure: Callable[[], float]) -> float:
+    return statistics.median(measure() for _ in range(runs))
+
+
+class SiteBuild:
+    """A copy of the docs in a temporary folder, built the way ``nox -s docs`` builds them."""
+
+    def __init__(self, workspace: Path) -> None:
+        self.workspace = workspace
+        self.source = workspace / "docs"
+        if self.workspace.exists():
+            shutil.rmtree(self.workspace)
+        shutil.copytree(ROOT / "docs", self.source, ignore=shutil.ignore_patterns("_build"))
+        shutil.copy(ROOT / "README.md", workspace / "README.md")
+
+    def build(self) -> float:
+        build = self.source / "_build"
+        return timed(
+            [
+                sys.executable,
+                "-m",
+                "sphinx",
+                "-n",
+                "-W",
+                "--keep-going",
+                "-q",
+                "-b",
+                "html",
+                str(self.source),
+                str(build / "html"),
+            ],
+            cwd=self.workspace,
+        )
+
+    def clean(self) -> None:
+        shutil.rmtree(self.source / "_build", ignore_errors=True)
+
+    def edit_one_page(self, page: str) -> None:
+        """Add a code cell to ``page`` so that it, and only it, must execute again."""
+        path = self.source / page
+        path.write_text(path.read_text() + "\n```{code-cell} ipython3\n_ = 'benchmark edit'\n```\n")
+
+
+def measure_site(runs: int, page: str) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix="lstmdoc-bench-") as folder:
+        site = SiteBuild(Path(folder) / "site")
+        cold, unchanged, edited = [], [], []
+        for _ in range(runs):
+            site.clean()
+            cold.append(site.build())
+            unchanged.append(site.build())
+            site.edit_one_page(page)
+            edited.append(site.build())
+    return {
+        "site_cold_build_s": statistics.median(cold),
+        "site_rebuild_unchanged_s": statistics.median(unchanged),
+        "site_rebuild_one_page_edited_s": statistics.median(edited),
+    }
+
+
+def measure_forward(runs: int) -> dict[str, float]:
+    """Time lstmdoc.lstm_forward against Keras' predict on the tutorial's LSTM layer."""
+    os.environ.update({"TF_CPP_MIN_LOG_LEVEL": "3"})
+    import keras
+    import numpy as np
+
+    import lstmdoc
+
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input(shape=(20, 1))
+    model = keras.Model(inputs, keras.layers.LSTM(20, activation="relu")(inputs))
+    weights = model.layers[1].get_weights()
+    figures = {}
+    for batch in (1, 1024):
+        x = np.random.default_rng(0).uniform(0, 380, size=(batch, 20, 1)).astype("float32")
+        model.predict(x, verbose=0)  # trace the graph once, outside the timing
+
+        def numpy_pass(x: Any = x) -> float:
+            start = time.perf_counter()
+            lstmdoc.lstm_forward(x, *weights, activation="relu")
+            return time.perf_counter() - start
+
+        def keras_pass(x: Any = x, batch: int = batch) -> float:
+            start = time.perf_counter()
+            model.predict(x, verbose=0, batch_size=batch)
+            return time.perf_counter() - start
+
+        figures[f"lstm_forward_batch{batch}_ms"] = 1000 * median_of(runs * 5, numpy_pass)
+        figures[f"keras_predict_batch{batch}_ms"] = 1000 * median_of(runs * 5, keras_pass)
+    return figures
+
+
+def measure_cli(runs: int) -> dict[str, float]:
+    lstmdoc = shutil.which("lstmdoc", path=str(Path(sys.executable).parent)) or "lstmdoc"
+    count = [lstmdoc, "count", "lstm", "--units", "20", "--features", "1"]
+    return {
+        "cli_count_s": median_of(runs * 3, lambda: timed(count)),
+        "import_tensorflow_s": median_of(
+            runs * 3, lambda: timed([sys.executable, "-c", "import tensorflow"])
+        ),
+    }
+
+
+def measure_original_script(runs: int) -> dict[str, float]:
+    script = [sys.executable, str(ROOT / "benchmarks" / "original_script.py")]
+    return {"original_1500_epoch_script_s": median_of(runs, lambda: timed(script))}
+
+
+RATIOS = [
+    (
+        "cold site build / original 1,500-epoch script",
+        "site_cold_build_s",
+        "original_1500_epoch_script_s",
+    ),
+    ("unchanged rebuild / cold build", "site_rebuild_unchanged_s", "site_cold_build_s"),
+    ("one page edited rebuild / cold build", "site_rebuild_one_page_edited_s", "site_cold_build_s"),
+    ("lstmdoc count / import tensorflow", "cli_count_s", "import_tensorflow_s"),
+    ("lstm_forward / predict, 1 sample", "lstm_forward_batch1_ms", "keras_predict_batch1_ms"),
+    (
+        "lstm_forward / predict, 1,024 samples",
+        "lstm_forward_batch1024_ms",
+        "keras_predict_batch1024_ms",
+    ),
+]
+
+
+def report(figures: dict[str, float], previous: dict[str, float]) -> str:
+    lines = [f"{'figure':<34} {'median':>10} {'previous':>10} {'change':>8}"]
+    for name, value in figures.items():
+        before = previous.get(name)
+        change = f"{value / before - 1:+.0%}" if before else ""
+        before_text = f"{before:.3f}" if before else ""
+        lines.append(f"{name:<34} {value:>10.3f} {before_text:>10} {change:>8}")
+    lines += ["", f"{'ratio':<46} {'value':>8}"]
+    for label, numerator, denominator in RATIOS:
+        if numerator in figures and denominator in figures:
+            lines.append(f"{label:<46} {figures[numerator] / figures[denominator]:>8.3f}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (default: 3)")
+    parser.add_argument(
+        "--only",
+        choices=["site", "original", "cli", "forward"],
+        action="append",
+        help="measure only these groups (default: all)",
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=ROOT / "benchmarks" / "results.json",
+        help="where to write the figures (default: benchmarks/results.json)",
+    )
+    parser.add_argument(
+        "--page",
+        default="tutorial/memorise-a-sequence.md",
+        help="the page edited for the one-page rebuild (relative to docs/)",
+    )
+    arguments = parser.parse_args(argv)
+    if arguments.runs < 1:
+        parser.error(f"--runs must be at least 1, got {arguments.runs}")
+    groups = arguments.only or ["site", "original", "cli", "forward"]
+    previous: dict[str, float] = {}
+    if arguments.json.exists():
+        previous = json.loads(arguments.json.read_text()).get("figures", {})
+
+    figures: dict[str, float] = {}
+    if "original" in groups:
+        figures |= measure_original_script(arguments.runs)
+    if "site" in groups:
+        figures |= measure_site(arguments.runs, arguments.page)
+    if "cli" in groups:
+        figures |= measure_cli(arguments.runs)
+    if "forward" in groups:
+        figures |= measure_forward(arguments.runs)
+
+    print(report(figures, previous))
+    arguments.json.write_text(
+        json.dumps(
+            {
+                "machine": {
+                    "cpus": os.cpu_count(),
+                    "python": platform.python_version(),
+                    "platform": platform.platform(),
+                },
+                "runs": arguments.runs,
+                # Groups not measured this time keep their previous figures.
+                "figures": {name: round(value, 4) for name, value in (previous | figures).items()},
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(f"\nfigures written to {arguments.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
