@@ -18,11 +18,12 @@ QUIET_TENSORFLOW = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0"}
 
 @nox.session(default=True)
 def lint(session: nox.Session) -> None:
-    """Check style with ruff and types with mypy."""
+    """Check style with ruff, types with mypy and spelling with codespell."""
     session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "lint", "test"))
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
+    session.run("codespell")
 
 
 @nox.session(default=True)
