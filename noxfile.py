@@ -41,5 +41,42 @@ def minimal(session: nox.Session) -> None:
     session.run("lstmdoc", "count", "lstm", "--units", "20", "--features", "1")
 
 
+@nox.session(default=False, reuse_venv=True)
+def docs(session: nox.Session) -> None:
+    """Build the site strictly; at a terminal with no arguments, serve it with live reload.
+
+    Arguments after -- go to sphinx-build. LSTMDOC_DOCS_EXECUTION=force executes
+    every page instead of using the cache of executed pages (CI does this).
+    """
+    live = session.interactive and not session.posargs
+    session.install(
+        "-e", ".", *nox.project.dependency_groups(PYPROJECT, "docs-live" if live else "docs")
+    )
+    # -n: every cross-reference must resolve; -W --keep-going: report all warnings, then fail.
+    strict = ["-n", "-W", "--keep-going", "-d", "docs/_build/doctrees"]
+    if live:
+        session.run(
+            "sphinx-autobuild",
+            *strict,
+            "--host=127.0.0.1",
+            "--watch=lstmdoc",  # a change to the package re-executes the pages
+            "--ignore=docs/_build",
+            "docs",
+            "docs/_build/html",
+            env=QUIET_TENSORFLOW,
+        )
+    else:
+        session.run(
+            "sphinx-build",
+            *strict,
+            "-b",
+            "html",
+            *session.posargs,
+            "docs",
+            "docs/_build/html",
+            env=QUIET_TENSORFLOW,
+        )
+
+
 if __name__ == "__main__":
     nox.main()

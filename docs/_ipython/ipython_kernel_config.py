@@ -1,0 +1,21 @@
+"""IPython kernel settings for the notebooks that Sphinx executes.
+
+conf.py copies this file into the profile of a private IPYTHONDIR under
+docs/_build, so only the kernels of the docs build read it.
+"""
+
+c = get_config()  # noqa: F821  (IPython defines get_config in config files)
+
+# TensorFlow writes start-up lines with C++ logging straight to file descriptor 2,
+# whatever its environment variables say. By default ipykernel captures that
+# descriptor and forwards it into the notebook as stderr, which would put log noise
+# on a page, or fail the build. Without the capture, that noise goes to the build's
+# terminal, while Python's own sys.stderr (warnings, tracebacks, prints) still
+# reaches the cell, where conf.py makes any of it fail the build.
+c.IPKernelApp.capture_fd_output = False
+
+# Pages are built from scratch; a command history would only be written and never read.
+c.HistoryManager.enabled = False
+
+# Sharp figures at twice the pixel density; PNG bytes are identical from build to build.
+c.InlineBackend.figure_formats = {"retina"}

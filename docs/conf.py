@@ -1,0 +1,185 @@
+"""Sphinx configuration of the lstmdoc site.
+
+Every page is a MyST Markdown notebook that myst-nb executes at build time. The
+build is strict: ``sphinx-build -n -W --keep-going`` turns any warning into a
+failure, and here a cell that raises or writes to stderr is one. Build it with
+``python -m nox -s docs``.
+
+Executed pages are cached under ``_build/.jupyter_cache``, in a folder named after
+a hash of the installed lstmdoc package (and of the libraries the pages use): a
+change to the package's source starts a fresh cache and makes Sphinx read every
+page again, so no page is ever served from an older lstmdoc.
+``LSTMDOC_DOCS_EXECUTION=force`` executes every page regardless (for CI).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import shutil
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+DOCS = Path(__file__).resolve().parent
+BUILD = DOCS / "_build"
+
+# --- project ------------------------------------------------------------------------
+
+project = "lstmdoc"
+author = "The lstmdoc developers"
+project_copyright = "The lstmdoc developers"
+release = metadata.version("lstmdoc")
+version = ".".join(release.split(".")[:2])
+
+extensions = [
+    "myst_nb",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+]
+exclude_patterns = ["_build", "_ipython", "Thumbs.db", ".DS_Store"]
+nitpicky = True
+# Names from NumPy, Matplotlib and the standard library that appear in lstmdoc's
+# signatures. Resolving them would need intersphinx, which downloads inventories,
+# and the build must work without a network; our own names are all resolved.
+nitpick_ignore = [
+    ("py:class", "numpy.float32"),
+    ("py:class", "numpy.float64"),
+    ("py:class", "numpy.floating"),
+    ("py:class", "numpy.ndarray"),
+    ("py:class", "numpy.dtype"),
+    ("py:class", "NDArray"),
+    ("py:class", "numpy.typing.NDArray"),
+    ("py:class", "matplotlib.figure.Figure"),
+    ("py:class", "Figure"),
+    ("py:class", "Any"),
+    ("py:class", "collections.abc.Mapping"),
+    ("py:class", "Array"),
+]
+
+# --- MyST and notebook execution ------------------------------------------------------
+
+myst_enable_extensions = ["amsmath", "colon_fence", "dollarmath", "deflist"]
+myst_heading_anchors = 3
+
+_execution = os.environ.get("LSTMDOC_DOCS_EXECUTION", "cache")
+if _execution not in {"cache", "force"}:
+    raise ValueError(f"LSTMDOC_DOCS_EXECUTION must be 'cache' or 'force', got {_execution!r}")
+nb_execution_mode = _execution
+nb_execution_timeout = 600  # seconds per cell; training takes seconds, a slow CI machine more
+nb_execution_in_temp = True  # a page cannot leave files in the source tree
+nb_execution_allow_errors = False
+nb_execution_raise_on_error = False  # report the failure as a warning: --keep-going finds them all
+nb_execution_show_tb = True  # the warning carries the failing cell and its traceback
+nb_output_stderr = "error"  # anything a cell writes to stderr fails the build (with -W)
+nb_merge_streams = True
+
+
+def _lstmdoc_fingerprint() -> str:
+    """Hash the installed lstmdoc's source, and the versions of what the pages import.
+
+    The kernels import whichever lstmdoc is installed, so that is the one hashed
+    (an editable install points back at the repository's ``lstmdoc/``).
+    """
+    spec = importlib.util.find_spec("lstmdoc")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("lstmdoc is not installed; the docs need it: pip install -e .")
+    package = Path(next(iter(spec.submodule_search_locations)))
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    for distribution in ("numpy", "keras", "tensorflow", "matplotlib", "ipykernel"):
+        try:
+            digest.update(f"{distribution}=={metadata.version(distribution)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{distribution} missing".encode())
+    return digest.hexdigest()[:16]
+
+
+lstmdoc_fingerprint = _lstmdoc_fingerprint()
+_cache_root = BUILD / ".jupyter_cache"
+nb_execution_cache_path = str(_cache_root / lstmdoc_fingerprint)
+if _cache_root.is_dir():  # caches of older versions of the package are never used again
+    for _stale in _cache_root.iterdir():
+        if _stale.name != lstmdoc_fingerprint:
+            shutil.rmtree(_stale, ignore_errors=True)
+
+# The kernels inherit this process's environment.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # fewer of TensorFlow's C++ log lines
+os.environ.setdefault("PYTHONHASHSEED", "0")
+os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # debugpy's start-up warning
+os.environ["COLUMNS"] = "88"  # argparse wraps the CLI's help to this width on every machine
+# A private IPython profile whose kernel config keeps C-level log noise off the pages.
+_ipython_dir = BUILD / ".ipython"
+(_ipython_dir / "profile_default").mkdir(parents=True, exist_ok=True)
+shutil.copyfile(
+    DOCS / "_ipython" / "ipython_kernel_config.py",
+    _ipython_dir / "profile_default" / "ipython_kernel_config.py",
+)
+os.environ["IPYTHONDIR"] = str(_ipython_dir)
+# Matplotlib logs "building the font cache" to stderr the first time it is imported
+# on a machine; build the cache here, in the build's own log, not in a page's cell.
+import matplotlib.font_manager  # noqa: F401
+
+# --- API reference ------------------------------------------------------------------
+
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+autodoc_typehints_description_target = "documented_params"
+autodoc_default_options = {"members": True, "show-inheritance": False}
+napoleon_google_docstring = True
+napoleon_numpy_docstring = False
+napoleon_use_rtype = False
+
+# --- HTML ---------------------------------------------------------------------------
+
+html_theme = "sphinx_book_theme"
+html_title = "lstmdoc"
+html_static_path = ["_static"]
+html_css_files = ["lstmdoc.css"]
+html_last_updated_fmt = None
+html_theme_options = {
+    "home_page_in_toc": True,
+    "show_toc_level": 2,
+    "use_download_button": True,
+    "use_fullscreen_button": False,
+}
+
+
+_VALUE_DOCSTRINGS: dict[str, list[str]] = {}
+
+
+def _keep_value_docstring(
+    _app: Any, what: str, name: str, _obj: Any, _options: Any, lines: list[str]
+) -> None:
+    """Stash the docstring of a property or data before napoleon sees it."""
+    if what in {"property", "attribute", "data"}:
+        _VALUE_DOCSTRINGS[name] = list(lines)
+
+
+def _restore_value_docstring(
+    _app: Any, _what: str, name: str, _obj: Any, _options: Any, lines: list[str]
+) -> None:
+    """Undo napoleon on a property or data docstring.
+
+    Napoleon reads whatever precedes the first colon of such a docstring as the
+    value's type, so "The layer's parameter count: the sum of ..." would render as
+    a type named "The layer's parameter count". Ours are plain sentences, with no
+    sections for napoleon to convert.
+    """
+    if name in _VALUE_DOCSTRINGS:
+        lines[:] = _VALUE_DOCSTRINGS.pop(name)
+
+
+def setup(app: Any) -> dict[str, Any]:
+    """Make a change of lstmdoc's source, or forced execution, re-read every page."""
+    app.connect("autodoc-process-docstring", _keep_value_docstring, priority=400)
+    app.connect("autodoc-process-docstring", _restore_value_docstring, priority=600)
+    # A config value with rebuild="env": Sphinx re-reads every page when it changes.
+    app.add_config_value("lstmdoc_fingerprint", "", "env")
+    if nb_execution_mode == "force":
+        # Sphinx skips unchanged pages; forced execution must still run all of them.
+        app.connect("env-get-outdated", lambda _app, env, *_: sorted(env.found_docs))
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
