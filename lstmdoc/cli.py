@@ -2,18 +2,23 @@
 
 ``lstmdoc count lstm --units 20 --features 1`` prints where an LSTM's 1,760
 parameters come from. Counting imports no TensorFlow, so it answers at once.
+``lstmdoc explain model.keras`` explains every layer of a saved model; it loads
+the file in Keras' safe mode and never runs code from it.
 A bad argument prints one line on stderr and exits with status 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import NoReturn
 
-from lstmdoc import __version__, counting
+from lstmdoc import __version__, counting, explaining
 
 __all__ = ["main"]
 
@@ -84,12 +89,25 @@ def build_parser() -> argparse.ArgumentParser:
                 help="a GRU with reset_after=False (one bias vector instead of two)",
             )
         layer.add_argument("--json", action="store_true", help="print JSON for scripts")
+    explain_command = commands.add_parser(
+        "explain",
+        help="explain every layer's parameter count in a saved .keras model",
+        description=(
+            "Explain the parameter count of every layer of a model saved with "
+            "model.save('model.keras'). The file is loaded in Keras' safe mode: a model "
+            "that would run Python code from the file to load (a Lambda layer) is refused."
+        ),
+    )
+    explain_command.add_argument("file", metavar="FILE", help="a .keras file")
+    explain_command.add_argument("--json", action="store_true", help="print JSON for scripts")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
     arguments = build_parser().parse_args(argv)
+    if arguments.command == "explain":
+        return _explain(arguments.file, as_json=arguments.json)
     _, breakdown_function = _LAYERS[arguments.layer]
     options = {"use_bias": arguments.use_bias}
     if arguments.layer == "gru":
@@ -103,6 +121,49 @@ def main(argv: Sequence[str] | None = None) -> int:
         text = json.dumps(breakdown.to_dict(), indent=2, ensure_ascii=False)
     else:
         text = str(breakdown)
+    return _print(text)
+
+
+def _explain(file: str, *, as_json: bool) -> int:
+    """Run ``lstmdoc explain FILE``: print the report, or one line on stderr."""
+    try:
+        with _native_stderr_silenced():
+            report = explaining.explain_file(file)
+    except (TypeError, ValueError) as error:
+        message = " ".join(str(error).split())  # one line, whatever Keras wrote
+        print(f"lstmdoc explain: error: {message}", file=sys.stderr)
+        return USAGE_ERROR
+    return _print(report.to_json() if as_json else str(report))
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Point file descriptor 2 at /dev/null while TensorFlow loads and runs.
+
+    TensorFlow's C++ start-up lines ("oneDNN custom operations are on", ...) are
+    written straight to the descriptor, past Python and whatever
+    TF_CPP_MIN_LOG_LEVEL says; an error must stay one line on stderr. Nothing of
+    ours is lost: errors are raised, and printed after the descriptor is restored.
+    """
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no descriptor 2 to silence
+        saved = None
+    if saved is None:
+        yield
+        return
+    try:
+        with Path(os.devnull).open("w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _print(text: str) -> int:
     try:
         print(text)
         sys.stdout.flush()

@@ -1,0 +1,215 @@
+"""Tests for ``lstmdoc explain FILE``, run as a reader runs it: in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import warnings
+import zipfile
+
+import keras
+import pytest
+
+import lstmdoc
+from tests.test_explaining import MARKER, lambda_model, rewrite_archive
+
+QUIET = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+
+
+def lstmdoc_command(*arguments: str, env=None) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m lstmdoc ARGUMENTS`` and capture its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "lstmdoc", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env or QUIET,
+    )
+
+
+def classifier() -> keras.Model:
+    """A stacked bidirectional text classifier with an Embedding and a BatchNormalization."""
+    return keras.Sequential(
+        [
+            keras.Input(shape=(None,), dtype="int32"),
+            keras.layers.Embedding(500, 16),
+            keras.layers.Bidirectional(keras.layers.LSTM(8, return_sequences=True)),
+            keras.layers.Bidirectional(keras.layers.GRU(4)),
+            keras.layers.BatchNormalization(),
+            keras.layers.Dense(3, activation="softmax"),
+        ],
+        name="classifier",
+    )
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    """A folder with a saved classifier and a saved model with a marker-writing Lambda."""
+    folder = tmp_path_factory.mktemp("cli")
+    model = classifier()
+    with warnings.catch_warnings():
+        # Keras' TensorFlow backend hands variables to np.array with copy=False, which
+        # NumPy 2 deprecates; the saved files are sound.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        model.save(folder / "classifier.keras")
+        lambda_model().save(folder / "lambda.keras")
+    return folder, model
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    """Exit status 2, nothing on stdout, one line on stderr containing each fragment."""
+    assert result.returncode == 2, result
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("lstmdoc")
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr
+
+
+class TestExplain:
+    def test_prints_every_layer_and_keras_total(self, saved):
+        """The table has a line per layer with Keras' own count, and the model's total."""
+        folder, model = saved
+        result = lstmdoc_command("explain", str(folder / "classifier.keras"))
+        assert result.returncode == 0, result.stderr
+        assert result.stderr == ""  # TensorFlow's start-up lines do not leak
+        lines = result.stdout.splitlines()
+        assert lines[0].startswith(f"Model 'classifier': {model.count_params():,} parameters")
+        for layer in model.layers:
+            line = next(line for line in lines if line.split()[:1] == [layer.name])
+            assert line.split()[-2] == f"{layer.count_params():,}"
+            assert line.split()[-1] == "ok"
+        total = next(line for line in lines if line.strip().startswith("total"))
+        assert total.split()[-1] == f"{model.count_params():,}"
+        assert lines[-1] == "lstmdoc derives every layer's count, and each agrees with Keras."
+
+    def test_json_is_the_report_for_scripts(self, saved):
+        """--json prints the report's dict, whose numbers are Keras' counts."""
+        folder, model = saved
+        result = lstmdoc_command("explain", str(folder / "classifier.keras"), "--json")
+        assert result.returncode == 0, result.stderr
+        data = json.loads(result.stdout)
+        assert data == lstmdoc.explain(model).to_dict()
+        assert data["total_params"] == model.count_params()
+        assert [row["keras_params"] for row in data["rows"]] == [
+            layer.count_params() for layer in model.layers
+        ]
+
+
+class TestUnsafeFiles:
+    def test_a_lambda_model_is_refused_and_its_code_does_not_run(self, saved, tmp_path):
+        """A Lambda layer is refused in one line, and the marker its code writes never appears."""
+        folder, _ = saved
+        marker = tmp_path / "marker"
+        result = lstmdoc_command(
+            "explain", str(folder / "lambda.keras"), env={**QUIET, MARKER: str(marker)}
+        )
+        assert_one_line_error(result, "Lambda layer 'writes_a_file'", "safe mode", "refuses")
+        assert not marker.exists()
+
+    def test_control_the_same_file_runs_code_when_loaded_unsafely(self, saved, tmp_path):
+        """Control: the same file, loaded with safe_mode=False, writes the marker."""
+        folder, _ = saved
+        marker = tmp_path / "marker"
+        code = (
+            "import warnings, keras; warnings.simplefilter('ignore'); "
+            f"keras.saving.load_model({str(folder / 'lambda.keras')!r}, safe_mode=False)"
+        )
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**QUIET, MARKER: str(marker)},
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        assert marker.read_text() == "ran"
+
+
+class TestBadFiles:
+    def test_missing_file(self, tmp_path):
+        """A file that does not exist: one line, status 2."""
+        result = lstmdoc_command("explain", str(tmp_path / "missing.keras"))
+        assert_one_line_error(result, "missing.keras' does not exist")
+
+    def test_directory(self, tmp_path):
+        """A directory: one line, status 2."""
+        assert_one_line_error(lstmdoc_command("explain", str(tmp_path)), "is a directory")
+
+    def test_not_a_keras_file(self, tmp_path):
+        """A file of another kind: one line naming the .keras format."""
+        path = tmp_path / "model.h5"
+        path.write_bytes(b"\x89HDF\r\n")
+        assert_one_line_error(lstmdoc_command("explain", str(path)), "must be a .keras file")
+
+    def test_not_an_archive(self, tmp_path):
+        """A .keras file that is not an archive: one line, status 2."""
+        path = tmp_path / "notes.keras"
+        path.write_text("hello")
+        assert_one_line_error(lstmdoc_command("explain", str(path)), "is not a Keras model")
+
+    def test_truncated_archive(self, saved, tmp_path):
+        """An archive cut short: one line, status 2, no traceback."""
+        folder, _ = saved
+        data = (folder / "classifier.keras").read_bytes()
+        path = tmp_path / "cut.keras"
+        path.write_bytes(data[: len(data) // 2] + data[-200:])
+        assert_one_line_error(lstmdoc_command("explain", str(path)), "cut.keras")
+
+    def test_corrupt_weights(self, saved, tmp_path):
+        """Weights Keras cannot read: one line from Keras' reason, TensorFlow's noise kept off."""
+        folder, _ = saved
+        path = tmp_path / "weights.keras"
+        rewrite_archive(
+            folder / "classifier.keras",
+            path,
+            lambda name, data: b"garbage" if name.endswith(".h5") else data,
+        )
+        assert_one_line_error(
+            lstmdoc_command("explain", str(path)), "could not be loaded as a Keras model"
+        )
+
+    def test_config_that_is_not_json(self, saved, tmp_path):
+        """A config.json that is not JSON: one line, status 2."""
+        folder, _ = saved
+        path = tmp_path / "garbled.keras"
+        with zipfile.ZipFile(folder / "classifier.keras") as archive:
+            assert "config.json" in archive.namelist()
+        rewrite_archive(
+            folder / "classifier.keras",
+            path,
+            lambda name, data: b"[" if name == "config.json" else data,
+        )
+        assert_one_line_error(lstmdoc_command("explain", str(path)), "config.json is not JSON")
+
+    @pytest.mark.parametrize(
+        ("arguments", "message"),
+        [
+            (["explain"], "required: FILE"),
+            (["explain", "a.keras", "--yaml"], "unrecognized arguments: --yaml"),
+        ],
+    )
+    def test_bad_arguments(self, arguments, message):
+        """A missing FILE or an unknown option: argparse's one line, status 2."""
+        assert_one_line_error(lstmdoc_command(*arguments), message)
+
+
+class TestRefusalsNeedNoTensorFlow:
+    def test_a_missing_file_is_refused_before_tensorflow_loads(self, tmp_path):
+        """Checks that need no Keras (here a missing file) answer without importing TensorFlow."""
+        code = (
+            "import sys; from lstmdoc.cli import main; "
+            f"status = main(['explain', {str(tmp_path / 'missing.keras')!r}]); "
+            "print(status, sorted({m.split('.')[0] for m in sys.modules}))"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=QUIET
+        )
+        status, modules = result.stdout.split(" ", 1)
+        assert status == "2"
+        assert "numpy" in modules  # the check sees real imports
+        assert "tensorflow" not in modules
+        assert "keras" not in modules
