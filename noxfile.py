@@ -41,6 +41,18 @@ def minimal(session: nox.Session) -> None:
     session.run("lstmdoc", "count", "lstm", "--units", "20", "--features", "1")
 
 
+@nox.session(default=False, python="3.11", venv_backend="virtualenv")
+def torch(session: nox.Session) -> None:
+    """Prove lstmdoc's PyTorch counts and converters against real PyTorch, on the CPU."""
+    # pip, not uv: pip finds the CPU wheel of the pinned torch where uv would fetch the
+    # multi-gigabyte CUDA build of the same version.
+    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "torch"))
+    session.run(
+        "python", "-c", "import torch; assert torch.__version__ == '2.13.0+cpu', torch.__version__"
+    )
+    session.run("pytest", "tests/pytorch", *session.posargs, env={"KERAS_BACKEND": "torch"})
+
+
 @nox.session(default=False, reuse_venv=True)
 def docs(session: nox.Session) -> None:
     """Build the site strictly; at a terminal with no arguments, serve it with live reload.

@@ -1,0 +1,218 @@
+"""Tests for lstmdoc.pytorch against real PyTorch: counts, shapes and converted weights."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import lstmdoc
+
+# Keras' PyTorch backend reads a variable with np.array(variable), whose __array__
+# takes no copy keyword, and NumPy 2 warns about that inside layer.get_weights(). The
+# values are right; the warning is Keras' to fix, not a failure of what is tested here.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
+)
+
+SIZES = st.integers(min_value=1, max_value=24)
+SWEEP = settings(max_examples=40, deadline=None)
+ORDER_ONE_TOLERANCE = 1e-5  # absolute, as for lstm_forward against Keras
+
+
+def torch_shapes(module: torch.nn.Module) -> list[tuple[str, tuple[int, ...]]]:
+    """PyTorch's own parameter names and shapes, in its order."""
+    return [(name, tuple(parameter.shape)) for name, parameter in module.named_parameters()]
+
+
+def torch_count(module: torch.nn.Module) -> int:
+    return sum(parameter.numel() for parameter in module.parameters())
+
+
+class TestTheEnvironment:
+    def test_pytorch_is_the_pinned_cpu_build(self):
+        """The session runs PyTorch 2.13.0's CPU build, and Keras on PyTorch."""
+        assert torch.__version__ == "2.13.0+cpu"
+        assert keras.backend.backend() == "torch"
+
+    def test_import_lstmdoc_leaves_torch_unimported(self):
+        """`import lstmdoc`, where PyTorch is installed, imports neither torch nor keras."""
+        check = "import sys, lstmdoc; print(sorted({m.split('.')[0] for m in sys.modules}))"
+        result = subprocess.run(
+            [sys.executable, "-c", check], capture_output=True, text=True, check=True
+        )
+        modules = result.stdout.splitlines()[-1]
+        assert "numpy" in modules  # the check sees real imports
+        assert "torch" not in modules
+        assert "keras" not in modules
+
+
+class TestCountsAgainstTorch:
+    def test_the_readers_question(self):
+        """torch.nn.LSTM(1, 20) has 1,840 parameters, 80 more than Keras' 1,760."""
+        assert torch_count(torch.nn.LSTM(1, 20)) == lstmdoc.torch_lstm_param_count(1, 20) == 1840
+
+    @SWEEP
+    @given(
+        input_size=SIZES,
+        hidden_size=st.integers(min_value=2, max_value=24),
+        num_layers=st.integers(min_value=1, max_value=3),
+        bias=st.booleans(),
+        bidirectional=st.booleans(),
+        projection=st.floats(min_value=0, max_value=0.99),
+    )
+    def test_lstm(self, input_size, hidden_size, num_layers, bias, bidirectional, projection):
+        """Shapes, names, order and count equal torch.nn.LSTM's, with or without proj_size."""
+        proj_size = int(projection * hidden_size)  # 0 .. hidden_size - 1
+        options = {
+            "num_layers": num_layers,
+            "bias": bias,
+            "bidirectional": bidirectional,
+            "proj_size": proj_size,
+        }
+        module = torch.nn.LSTM(input_size, hidden_size, **options)
+        shapes = lstmdoc.torch_lstm_parameter_shapes(input_size, hidden_size, **options)
+        assert list(shapes.items()) == torch_shapes(module)
+        assert lstmdoc.torch_lstm_param_count(input_size, hidden_size, **options) == (
+            torch_count(module)
+        )
+
+    @SWEEP
+    @given(
+        kind=st.sampled_from(["GRU", "RNN"]),
+        input_size=SIZES,
+        hidden_size=SIZES,
+        num_layers=st.integers(min_value=1, max_value=3),
+        bias=st.booleans(),
+        bidirectional=st.booleans(),
+    )
+    def test_gru_and_rnn(self, kind, input_size, hidden_size, num_layers, bias, bidirectional):
+        """Shapes, names, order and count equal torch.nn.GRU's and torch.nn.RNN's."""
+        options = {"num_layers": num_layers, "bias": bias, "bidirectional": bidirectional}
+        module = getattr(torch.nn, kind)(input_size, hidden_size, **options)
+        name = kind.lower()
+        shapes = getattr(lstmdoc, f"torch_{name}_parameter_shapes")(
+            input_size, hidden_size, **options
+        )
+        count = getattr(lstmdoc, f"torch_{name}_param_count")(input_size, hidden_size, **options)
+        assert list(shapes.items()) == torch_shapes(module)
+        assert count == torch_count(module)
+
+
+def keras_model(layers: list[keras.layers.Layer], timesteps: int, features: int, seed: int):
+    """A Keras model of ``layers`` with every weight, biases too, drawn from [-1, 1] / 2."""
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential([keras.Input(shape=(timesteps, features)), *layers])
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        layer.set_weights(
+            [rng.uniform(-0.5, 0.5, size=w.shape).astype("float32") for w in layer.get_weights()]
+        )
+    return model
+
+
+def load(module: torch.nn.Module, entries: dict[str, np.ndarray]) -> torch.nn.Module:
+    """Load converted NumPy entries into a PyTorch module: every name must fit exactly."""
+    module.load_state_dict({name: torch.from_numpy(array) for name, array in entries.items()})
+    return module.eval()
+
+
+def run_torch(module: torch.nn.Module, x: np.ndarray) -> np.ndarray:
+    with torch.no_grad():
+        output, _ = module(torch.from_numpy(x))
+    return np.asarray(output.numpy())
+
+
+def inputs(batch: int, timesteps: int, features: int) -> np.ndarray:
+    return np.random.default_rng(0).normal(size=(batch, timesteps, features)).astype("float32")
+
+
+class TestConvertersAgainstTorch:
+    @pytest.mark.parametrize("use_bias", [True, False])
+    @pytest.mark.parametrize(("units", "features"), [(1, 1), (20, 1), (5, 3), (8, 6)])
+    def test_lstm(self, use_bias, units, features):
+        """A converted Keras LSTM computes, in torch.nn.LSTM, what Keras computes."""
+        model = keras_model(
+            [keras.layers.LSTM(units, return_sequences=True, use_bias=use_bias)],
+            timesteps=7,
+            features=features,
+            seed=units,
+        )
+        x = inputs(3, 7, features)
+        entries = lstmdoc.lstm_weights_to_torch(*model.layers[0].get_weights())
+        module = load(torch.nn.LSTM(features, units, bias=use_bias, batch_first=True), entries)
+        expected = model.predict(x, verbose=0)
+        assert np.abs(expected).max() > 0.05  # non-trivial outputs
+        np.testing.assert_allclose(run_torch(module, x), expected, atol=ORDER_ONE_TOLERANCE)
+
+    def test_stacked_bidirectional_lstm(self):
+        """Two Bidirectional LSTMs convert, with layer_index and reverse, to one torch.nn.LSTM."""
+        model = keras_model(
+            [
+                keras.layers.Bidirectional(keras.layers.LSTM(6, return_sequences=True)),
+                keras.layers.Bidirectional(keras.layers.LSTM(6, return_sequences=True)),
+            ],
+            timesteps=5,
+            features=3,
+            seed=4,
+        )
+        entries: dict[str, np.ndarray] = {}
+        for index, wrapper in enumerate(model.layers):
+            for layer, reverse in ((wrapper.forward_layer, False), (wrapper.backward_layer, True)):
+                entries |= lstmdoc.lstm_weights_to_torch(
+                    *layer.get_weights(), layer_index=index, reverse=reverse
+                )
+        module = load(
+            torch.nn.LSTM(3, 6, num_layers=2, bidirectional=True, batch_first=True), entries
+        )
+        x = inputs(2, 5, 3)
+        np.testing.assert_allclose(
+            run_torch(module, x), model.predict(x, verbose=0), atol=ORDER_ONE_TOLERANCE
+        )
+
+    @pytest.mark.parametrize("use_bias", [True, False])
+    def test_gru(self, use_bias):
+        """A converted Keras GRU (reset_after=True) computes, in torch.nn.GRU, what Keras does."""
+        model = keras_model(
+            [keras.layers.GRU(5, return_sequences=True, use_bias=use_bias)],
+            timesteps=6,
+            features=4,
+            seed=2,
+        )
+        entries = lstmdoc.gru_weights_to_torch(*model.layers[0].get_weights())
+        module = load(torch.nn.GRU(4, 5, bias=use_bias, batch_first=True), entries)
+        x = inputs(3, 6, 4)
+        np.testing.assert_allclose(
+            run_torch(module, x), model.predict(x, verbose=0), atol=ORDER_ONE_TOLERANCE
+        )
+
+    @pytest.mark.parametrize("activation", ["tanh", "relu"])
+    def test_simple_rnn(self, activation):
+        """A converted Keras SimpleRNN computes, in torch.nn.RNN, what Keras does."""
+        model = keras_model(
+            [keras.layers.SimpleRNN(4, return_sequences=True, activation=activation)],
+            timesteps=6,
+            features=3,
+            seed=3,
+        )
+        entries = lstmdoc.simple_rnn_weights_to_torch(*model.layers[0].get_weights())
+        module = load(torch.nn.RNN(3, 4, nonlinearity=activation, batch_first=True), entries)
+        x = inputs(2, 6, 3)
+        np.testing.assert_allclose(
+            run_torch(module, x), model.predict(x, verbose=0), atol=ORDER_ONE_TOLERANCE
+        )
+
+    def test_entries_are_transposed_copies(self):
+        """weight_ih is the kernel transposed: (4·units, features), contiguous, same dtype."""
+        kernel = np.arange(24, dtype="float32").reshape(3, 8)
+        entries = lstmdoc.lstm_weights_to_torch(kernel, np.zeros((2, 8), "float32"))
+        assert list(entries) == ["weight_ih_l0", "weight_hh_l0"]
+        np.testing.assert_array_equal(entries["weight_ih_l0"], kernel.T)
+        assert entries["weight_ih_l0"].flags.c_contiguous
+        assert entries["weight_ih_l0"].dtype == np.float32
