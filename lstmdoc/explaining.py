@@ -417,6 +417,10 @@ def _input_shape(layer: Any) -> Shape | None:
     """The input shape the layer was built on, as Keras records it, or ``None``."""
     config = layer.get_build_config() or {}
     shape = config.get("input_shape")
+    if shape is None and config.get("shapes_dict"):
+        # build() took several shapes, such as an RNN's sequences and initial state:
+        # the first is the input's.
+        shape = next(iter(config["shapes_dict"].values()))
     return None if shape is None else tuple(shape)
 
 

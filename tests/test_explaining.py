@@ -406,6 +406,18 @@ class TestReport:
         assert report.to_dict()["agrees"] is False
         assert report.to_dict()["rows"][1]["agrees"] is False
 
+    def test_a_recurrent_layer_given_an_initial_state(self):
+        """An LSTM called with initial_state (built from two shapes) is still derived."""
+        sequences, h, c = (
+            keras.Input(shape=(5, 3)),
+            keras.Input(shape=(4,)),
+            keras.Input(shape=(4,)),
+        )
+        lstm = keras.layers.LSTM(4)
+        model = keras.Model([sequences, h, c], lstm(sequences, initial_state=[h, c]))
+        row = lstmdoc.explain(model).rows[0]
+        assert_derived_and_agrees(row, lstm)
+
     def test_a_single_layer_can_be_explained(self):
         """A built layer, not only a model, explains as one row."""
         layer = keras.layers.GRU(5)
