@@ -67,3 +67,19 @@ def float_array(name: str, value: Any, *, ndim: int) -> NDArray[np.floating[Any]
             f"{name} must be {ndim}-D, got an array of shape {array.shape} ({array.ndim}-D)"
         )
     return array
+
+
+def sequence_input(value: Any, *, features: int) -> NDArray[np.float64]:
+    """Return ``x`` as a float64 ``(batch, timesteps, features)`` array, else raise.
+
+    ``features`` is what the kernel expects; at least one sample and one step are needed.
+    """
+    x = float_array("x", value, ndim=3)
+    if x.shape[2] != features:
+        raise ValueError(
+            f"x must have shape (batch, timesteps, {features}) to match the kernel's "
+            f"{features} features, got {x.shape}"
+        )
+    if x.shape[0] == 0 or x.shape[1] == 0:
+        raise ValueError(f"x must have at least one sample and one time step, got {x.shape}")
+    return x.astype(np.float64)

@@ -21,10 +21,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from lstmdoc._checks import describe, flag, float_array
+from lstmdoc._checks import describe, flag, float_array, sequence_input
 from lstmdoc.gates import check_lstm_weights
 
-__all__ = ["ACTIVATIONS", "LSTMTrace", "lstm_forward", "lstm_trace"]
+__all__ = ["ACTIVATIONS", "LSTMTrace", "activation_function", "lstm_forward", "lstm_trace"]
 
 Array = NDArray[np.float64]
 
@@ -183,17 +183,25 @@ def lstm_forward(
     return hidden if return_sequences else hidden[:, -1]
 
 
-# --- private helpers -------------------------------------------------------------
+def activation_function(argument: str, value: Any) -> Callable[[Array], Array]:
+    """Return the activation named ``value``, checking it for the ``argument`` it was given as.
 
-
-def _activation(name: str, value: Any) -> Callable[[Array], Array]:
+    Raises:
+        TypeError: ``value`` is not a string.
+        ValueError: ``value`` is not one of :data:`ACTIVATIONS`; the message lists them.
+    """
     if not isinstance(value, str):
-        raise TypeError(f"{name} must be an activation's name (a string), got {describe(value)}")
+        raise TypeError(
+            f"{argument} must be an activation's name (a string), got {describe(value)}"
+        )
     if value not in ACTIVATIONS:
         raise ValueError(
-            f"{name} {value!r} is not supported; choose one of {', '.join(sorted(ACTIVATIONS))}"
+            f"{argument} {value!r} is not supported; choose one of {', '.join(sorted(ACTIVATIONS))}"
         )
     return ACTIVATIONS[value]
+
+
+# --- private helpers -------------------------------------------------------------
 
 
 def _prepare(
@@ -208,16 +216,9 @@ def _prepare(
     """Check every argument before any work and return them in float64."""
     kernel, recurrent_kernel, bias = check_lstm_weights(kernel, recurrent_kernel, bias)
     features, units = kernel.shape[0], recurrent_kernel.shape[0]
-    x = float_array("x", x, ndim=3)
-    if x.shape[2] != features:
-        raise ValueError(
-            f"x must have shape (batch, timesteps, {features}) to match the kernel's "
-            f"{features} features, got {x.shape}"
-        )
-    if x.shape[0] == 0 or x.shape[1] == 0:
-        raise ValueError(f"x must have at least one sample and one time step, got {x.shape}")
-    phi = _activation("activation", activation)
-    sigma = _activation("recurrent_activation", recurrent_activation)
+    x = sequence_input(x, features=features)
+    phi = activation_function("activation", activation)
+    sigma = activation_function("recurrent_activation", recurrent_activation)
     state = (np.zeros((x.shape[0], units)), np.zeros((x.shape[0], units)))
     if initial_state is not None:
         if not isinstance(initial_state, (tuple, list)) or len(initial_state) != 2:
@@ -237,7 +238,7 @@ def _prepare(
                     f"got {value.shape}"
                 )
     return (
-        x.astype(np.float64),
+        x,
         kernel.astype(np.float64),
         recurrent_kernel.astype(np.float64),
         None if bias is None else bias.astype(np.float64),

@@ -124,7 +124,7 @@ def check_lstm_weights(
     width = blocks * units
     if units == 0 or recurrent_kernel.shape[1] != width:
         raise ValueError(
-            f"recurrent_kernel must have shape (units, {blocks} * units) for an {layer}, "
+            f"recurrent_kernel must have shape (units, {blocks} * units) for {layer} weights, "
             f"got {recurrent_kernel.shape}"
         )
     kernel = float_array("kernel", kernel, ndim=2)

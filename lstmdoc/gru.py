@@ -33,8 +33,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from lstmdoc._checks import flag, float_array
-from lstmdoc.forward import _activation
+from lstmdoc._checks import flag, float_array, sequence_input
+from lstmdoc.forward import activation_function
 from lstmdoc.gates import check_lstm_weights
 
 __all__ = ["GRU_GATE_NAMES", "GRUGate", "GRUGates", "gru_forward", "split_gru_weights"]
@@ -241,16 +241,9 @@ def gru_forward(
             f"{bias.shape}, which is the bias of a GRU with reset_after={bias_reset_after}"
         )
     features, units = kernel.shape[0], recurrent_kernel.shape[0]
-    x = float_array("x", x, ndim=3)
-    if x.shape[2] != features:
-        raise ValueError(
-            f"x must have shape (batch, timesteps, {features}) to match the kernel's "
-            f"{features} features, got {x.shape}"
-        )
-    if x.shape[0] == 0 or x.shape[1] == 0:
-        raise ValueError(f"x must have at least one sample and one time step, got {x.shape}")
-    phi = _activation("activation", activation)
-    sigma = _activation("recurrent_activation", recurrent_activation)
+    x = sequence_input(x, features=features)
+    phi = activation_function("activation", activation)
+    sigma = activation_function("recurrent_activation", recurrent_activation)
     batch, timesteps, _ = x.shape
     h = np.zeros((batch, units))
     if initial_state is not None:
@@ -265,7 +258,7 @@ def gru_forward(
     kernel64, recurrent64 = kernel.astype(np.float64), recurrent_kernel.astype(np.float64)
     input_bias, recurrent_bias = _bias_rows(None if bias is None else bias.astype(np.float64))
     # One matrix product for the inputs of all time steps; only h needs the loop.
-    inputs = x.astype(np.float64) @ kernel64 + (0.0 if input_bias is None else input_bias)
+    inputs = x @ kernel64 + (0.0 if input_bias is None else input_bias)
     outputs = np.empty((batch, timesteps, units))
     for step in range(timesteps):
         x_z, x_r, x_h = np.split(inputs[:, step], 3, axis=-1)
