@@ -15,12 +15,20 @@ page again, so no page is ever served from an older lstmdoc.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
+import re
 import shutil
+import subprocess
+import sys
+import tempfile
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from docutils import nodes
+from sphinx.util import logging
+
+logger = logging.getLogger("lstmdoc.docs")
 
 DOCS = Path(__file__).resolve().parent
 BUILD = DOCS / "_build"
@@ -33,12 +41,14 @@ project_copyright = "The lstmdoc developers"
 release = metadata.version("lstmdoc")
 version = ".".join(release.split(".")[:2])
 
+sys.path.insert(0, str(DOCS / "_ext"))
 extensions = [
     "myst_nb",
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
+    "mathml",  # docs/_ext/mathml.py
 ]
-exclude_patterns = ["_build", "_ipython", "Thumbs.db", ".DS_Store"]
+exclude_patterns = ["_build", "_ext", "_ipython", "Thumbs.db", ".DS_Store"]
 nitpicky = True
 # Names from NumPy, Matplotlib and the standard library that appear in lstmdoc's
 # signatures. Resolving them would need intersphinx, which downloads inventories,
@@ -77,15 +87,28 @@ nb_merge_streams = True
 
 
 def _lstmdoc_fingerprint() -> str:
-    """Hash the installed lstmdoc's source, and the versions of what the pages import.
+    """Hash the source of the lstmdoc that the kernels import, and what the pages use.
 
-    The kernels import whichever lstmdoc is installed, so that is the one hashed
-    (an editable install points back at the repository's ``lstmdoc/``).
+    The kernels run this interpreter in a temporary folder, so ask it there where
+    lstmdoc is: this process may see another copy first (the current directory is
+    on sys.path under ``python -m sphinx``). An editable install points back at the
+    repository's ``lstmdoc/``.
     """
-    spec = importlib.util.find_spec("lstmdoc")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("lstmdoc is not installed; the docs need it: pip install -e .")
-    package = Path(next(iter(spec.submodule_search_locations)))
+    with tempfile.TemporaryDirectory() as elsewhere:
+        located = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import lstmdoc, pathlib; print(pathlib.Path(lstmdoc.__file__).parent)",
+            ],
+            cwd=elsewhere,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    if located.returncode != 0:
+        raise RuntimeError(f"the docs need lstmdoc installed (pip install -e .):\n{located.stderr}")
+    package = Path(located.stdout.strip())
     digest = hashlib.sha256()
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode())
@@ -136,6 +159,7 @@ napoleon_use_rtype = False
 # --- HTML ---------------------------------------------------------------------------
 
 html_theme = "sphinx_book_theme"
+html_math_renderer = "mathml"  # rendered at build time: no MathJax download when a page opens
 html_title = "lstmdoc"
 html_static_path = ["_static"]
 html_css_files = ["lstmdoc.css"]
@@ -173,10 +197,30 @@ def _restore_value_docstring(
         lines[:] = _VALUE_DOCSTRINGS.pop(name)
 
 
+_FIGURE_AS_TEXT = re.compile(r"<Figure size \d+x\d+ with \d+ Axes>")
+
+
+def _warn_about_figures_shown_as_text(_app: Any, doctree: nodes.document, _docname: str) -> None:
+    """Fail the build where a cell shows a Matplotlib figure as its text repr.
+
+    Jupyter shows a Figure as an image only once its inline backend is active
+    (pyplot imported); otherwise the page would read "<Figure size ...>".
+    """
+    for block in doctree.findall(nodes.literal_block):
+        if _FIGURE_AS_TEXT.search(block.astext()):
+            logger.warning(
+                "a cell shows a figure as text, not an image: import matplotlib.pyplot first",
+                location=block,
+            )
+
+
 def setup(app: Any) -> dict[str, Any]:
     """Make a change of lstmdoc's source, or forced execution, re-read every page."""
     app.connect("autodoc-process-docstring", _keep_value_docstring, priority=400)
     app.connect("autodoc-process-docstring", _restore_value_docstring, priority=600)
+    # After myst-nb has picked each output's format: a figure's text/plain
+    # alternative, kept next to its image until then, is not a mistake.
+    app.connect("doctree-resolved", _warn_about_figures_shown_as_text)
     # A config value with rebuild="env": Sphinx re-reads every page when it changes.
     app.add_config_value("lstmdoc_fingerprint", "", "env")
     if nb_execution_mode == "force":

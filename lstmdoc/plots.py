@@ -1,7 +1,7 @@
 """Figures of an LSTM's gate weights and of its activations over time.
 
-Each function returns a :class:`matplotlib.figure.Figure` built without pyplot, so
-it holds no global state: a notebook shows it once, a script calls
+Each function returns a :class:`matplotlib.figure.Figure` that pyplot has already
+let go of: a notebook shows it once, as the cell's result, and a script calls
 ``figure.savefig(...)``. Every panel has a title and labelled axes, and every
 colour scale a colour bar. Needs Matplotlib (``pip install "lstmdoc[plots]"``).
 """
@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+from matplotlib import pyplot as plt
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from lstmdoc._checks import describe
 from lstmdoc.forward import LSTMTrace
@@ -70,9 +72,8 @@ def plot_gate_weights(gates: Mapping[str, LSTMGates], part: str) -> Figure:
     first = versions[0][1]
     panel_width = 3.2 if part == "U" else 4.2
     panel_height = 2.9 if part == "U" else max(1.1, 0.35 * first.features + 0.9)
-    figure = Figure(
-        figsize=(panel_width * len(versions) + 1.2, panel_height * len(first) + 0.6),
-        layout="constrained",
+    figure = _new_figure(
+        figsize=(panel_width * len(versions) + 1.2, panel_height * len(first) + 0.6)
     )
     axes = figure.subplots(len(first), len(versions), squeeze=False)
     images = []
@@ -90,6 +91,8 @@ def plot_gate_weights(gates: Mapping[str, LSTMGates], part: str) -> Figure:
             ax.set_title(f"{gate.title} {part}, {label}", fontsize="medium")
             ax.set_xlabel(xlabel)
             ax.set_ylabel(ylabel)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # units are whole numbers
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
             if part == "b":
                 ax.set_yticks([])
             elif part == "W":
@@ -133,7 +136,7 @@ def plot_trace(trace: LSTMTrace, *, sample: int = 0) -> Figure:
         ("cell state c", trace.cell),
         ("hidden state h (output)", trace.hidden),
     ]
-    figure = Figure(figsize=(13, 6.5), layout="constrained")
+    figure = _new_figure(figsize=(13, 6.5))
     axes = figure.subplots(2, 3)
     gate_norm = Normalize(vmin=0.0, vmax=1.0)
     gate_images = []
@@ -150,6 +153,8 @@ def plot_trace(trace: LSTMTrace, *, sample: int = 0) -> Figure:
         ax.set_title(title)
         ax.set_xlabel("time step t")
         ax.set_ylabel("unit")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         if gate:
             gate_images.append(image)
         else:
@@ -160,6 +165,18 @@ def plot_trace(trace: LSTMTrace, *, sample: int = 0) -> Figure:
 
 
 # --- private helpers -------------------------------------------------------------
+
+
+def _new_figure(figsize: tuple[float, float]) -> Figure:
+    """Return an empty figure with constrained layout, not kept by pyplot.
+
+    Creating it through pyplot switches on Jupyter's inline backend, which is what
+    shows a returned figure as an image rather than as "<Figure size ...>"; closing
+    it at once means pyplot holds no reference and does not show it a second time.
+    """
+    figure = plt.figure(figsize=figsize, layout="constrained")
+    plt.close(figure)
+    return figure
 
 
 def _gate_versions(gates: Any) -> list[tuple[str, LSTMGates]]:

@@ -1,0 +1,254 @@
+"""Tests of the site's build: strict about failures, quiet about TensorFlow, honest caching.
+
+Each test builds a small copy of docs/ (the real conf.py and kernel settings, with
+pages written here) with the flags of ``nox -s docs``, so it takes seconds, not the
+minute the whole site takes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("myst_nb")
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+STRICT = ["-n", "-W", "--keep-going"]
+FRONT_MATTER = """\
+---
+file_format: mystnb
+kernelspec:
+  name: python3
+  display_name: Python 3
+---
+"""
+
+
+def _page(title: str, *cells: str) -> str:
+    """Return a MyST notebook page with a title and the given code cells."""
+    body = "".join(
+        f"\n```{{code-cell}} ipython3\n{textwrap.dedent(cell).strip()}\n```\n" for cell in cells
+    )
+    return f"{FRONT_MATTER}\n# {title}\n{body}"
+
+
+def _site(tmp_path: Path, pages: dict[str, str]) -> Path:
+    """Copy docs/'s configuration to tmp_path/docs and add an index and these pages."""
+    source = tmp_path / "docs"
+    source.mkdir()
+    shutil.copy(DOCS / "conf.py", source / "conf.py")
+    for folder in DOCS.glob("_*"):  # _static, _ext, _ipython: what conf.py uses
+        if folder.is_dir() and folder.name != "_build":
+            shutil.copytree(
+                folder, source / folder.name, ignore=shutil.ignore_patterns("__pycache__")
+            )
+    toctree = "\n".join(pages)
+    (source / "index.md").write_text(f"# A small site\n\n```{{toctree}}\n{toctree}\n```\n")
+    for name, text in pages.items():
+        (source / f"{name}.md").write_text(text)
+    return source
+
+
+def _build(source: Path, **environment: str) -> tuple[int, str]:
+    """Run sphinx-build as nox -s docs does; return (exit status, everything printed)."""
+    # A CI machine's LSTMDOC_DOCS_EXECUTION=force must not leak into the tests of the cache.
+    env = {name: value for name, value in os.environ.items() if name != "LSTMDOC_DOCS_EXECUTION"}
+    env.update(environment)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            *STRICT,
+            "-b",
+            "html",
+            "-d",
+            str(source / "_build" / "doctrees"),
+            str(source),
+            str(source / "_build" / "html"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=600,
+    )
+    return result.returncode, result.stdout + result.stderr
+
+
+def _executed(output: str) -> list[str]:
+    """The pages that a build executed (rather than took from the cache)."""
+    return sorted(set(re.findall(r"([\w-]+)\.md: Executed notebook", output)))
+
+
+GOOD = _page(
+    "A good page",
+    """
+    from myst_nb import glue
+
+    answer = 6 * 7
+    glue("answer", answer, display=False)
+    print("the answer is", answer)
+    """,
+)
+
+
+class TestStrictness:
+    def test_a_good_page_builds(self, tmp_path):
+        """The small site builds without a warning, so the failures below are the broken pages'."""
+        source = _site(tmp_path, {"good": GOOD})
+        status, output = _build(source)
+        assert status == 0, output
+        assert "the answer is 42" in (source / "_build" / "html" / "good.html").read_text()
+
+    def test_a_cell_that_raises_fails_the_build_and_names_the_page(self, tmp_path):
+        """An exception in a cell fails the build; the message names the page and shows the cell."""
+        broken = _page("Broken", "x = 1", "raise RuntimeError('this page is broken on purpose')")
+        source = _site(tmp_path, {"good": GOOD, "broken-raises": broken})
+        status, output = _build(source)
+        assert status != 0
+        assert re.search(r"broken-raises\.md.*Executing notebook failed", output), output
+        assert "raise RuntimeError('this page is broken on purpose')" in output
+        assert "RuntimeError" in output
+
+    @pytest.mark.parametrize(
+        "cell",
+        [
+            "import sys\nsys.stderr.write('a stray line on stderr\\n')",
+            "import warnings\nwarnings.warn('a warning is stderr too', UserWarning)",
+        ],
+        ids=["sys.stderr", "warning"],
+    )
+    def test_a_cell_that_writes_to_stderr_fails_the_build_and_names_the_page(self, tmp_path, cell):
+        """Python-level stderr output in a cell fails the build, naming the page."""
+        source = _site(tmp_path, {"good": GOOD, "broken-stderr": _page("Noisy", cell)})
+        status, output = _build(source)
+        assert status != 0
+        assert re.search(
+            r"broken-stderr\.md:\d+: ERROR: stderr was found in the cell outputs", output
+        ), output
+
+    def test_a_figure_shown_as_text_fails_the_build(self, tmp_path):
+        """A Matplotlib figure that renders as "<Figure size ...>" text fails the build."""
+        page = _page(
+            "Text figure", "from matplotlib.figure import Figure\nFigure().subplots()\nFigure()"
+        )
+        source = _site(tmp_path, {"text-figure": page})
+        status, output = _build(source)
+        assert status != 0
+        assert re.search(r"text-figure\.md.*a cell shows a figure as text", output), output
+
+    def test_tensorflow_log_noise_never_reaches_a_page(self, tmp_path):
+        """TensorFlow's C++ start-up lines go to the build log; the page builds and shows none."""
+        page = _page("TensorFlow", "import tensorflow as tf\nprint(tf.constant(2) * 21)")
+        source = _site(tmp_path, {"tensorflow-page": page})
+        status, output = _build(source, TF_CPP_MIN_LOG_LEVEL="0")
+        assert status == 0, output
+        html = (source / "_build" / "html" / "tensorflow-page.html").read_text()
+        assert "42" in html
+        for noise in ("I0000", "absl", "cuda", "oneDNN"):
+            assert noise not in html
+
+
+class TestCache:
+    """Each test builds against its own copy of lstmdoc, so edits elsewhere cannot interfere."""
+
+    @pytest.fixture
+    def package(self, tmp_path: Path) -> Path:
+        """A private copy of the lstmdoc source, imported through PYTHONPATH."""
+        copy = tmp_path / "package" / "lstmdoc"
+        shutil.copytree(ROOT / "lstmdoc", copy, ignore=shutil.ignore_patterns("__pycache__"))
+        return copy
+
+    def test_an_unchanged_rebuild_executes_nothing(self, tmp_path, package):
+        """A second build with nothing changed starts no kernel."""
+        source = _site(tmp_path, {"good": GOOD})
+        first_status, first = _build(source, PYTHONPATH=str(package.parent))
+        second_status, second = _build(source, PYTHONPATH=str(package.parent))
+        assert (first_status, second_status) == (0, 0), first + second
+        assert _executed(first) == ["good"]
+        assert _executed(second) == []
+        assert "Executing notebook" not in second
+
+    def test_a_changed_page_is_re_executed_alone(self, tmp_path, package):
+        """Changing one page's code re-executes that page only."""
+        source = _site(tmp_path, {"good": GOOD, "other": _page("Other", "print(1)")})
+        assert _build(source, PYTHONPATH=str(package.parent))[0] == 0
+        (source / "other.md").write_text(_page("Other", "print(2)"))
+        status, output = _build(source, PYTHONPATH=str(package.parent))
+        assert status == 0, output
+        assert _executed(output) == ["other"]
+
+    def test_a_change_to_lstmdoc_re_executes_every_page(self, tmp_path, package):
+        """Editing a comment in the package the kernels import re-executes every page."""
+        imports = _page("Imports lstmdoc", "import lstmdoc\nprint(lstmdoc.__file__)")
+        source = _site(tmp_path, {"good": GOOD, "imports": imports})
+        environment = {"PYTHONPATH": str(package.parent)}
+        status, first = _build(source, **environment)
+        assert status == 0, first
+        assert str(package) in (source / "_build" / "html" / "imports.html").read_text()
+        assert _executed(_build(source, **environment)[1]) == []
+        counting = package / "counting.py"
+        counting.write_text(counting.read_text() + "\n# a comment changes the package's source\n")
+        status, output = _build(source, **environment)
+        assert status == 0, output
+        assert _executed(output) == ["good", "imports"]
+
+    def test_forced_execution_runs_every_page_every_time(self, tmp_path, package):
+        """LSTMDOC_DOCS_EXECUTION=force executes every page even when nothing changed."""
+        source = _site(tmp_path, {"good": GOOD, "other": _page("Other", "print(1)")})
+        environment = {"PYTHONPATH": str(package.parent)}
+        assert _build(source, **environment)[0] == 0
+        for _ in range(2):
+            status, output = _build(source, LSTMDOC_DOCS_EXECUTION="force", **environment)
+            assert status == 0, output
+            assert _executed(output) == ["good", "other"]
+
+    def test_an_unknown_execution_mode_is_refused(self, tmp_path):
+        """A typo in LSTMDOC_DOCS_EXECUTION stops the build with a message naming it."""
+        source = _site(tmp_path, {"good": GOOD})
+        status, output = _build(source, LSTMDOC_DOCS_EXECUTION="forced")
+        assert status != 0
+        assert "LSTMDOC_DOCS_EXECUTION must be 'cache' or 'force', got 'forced'" in output
+
+
+class TestPages:
+    PAGES = sorted(path for path in DOCS.rglob("*.md") if "_build" not in path.parts)
+
+    def test_the_site_has_pages(self):
+        """The site's pages are found (so the checks below check something)."""
+        assert len(self.PAGES) >= 7
+
+    @pytest.mark.parametrize("page", PAGES, ids=lambda path: str(path.relative_to(DOCS)))
+    def test_every_page_is_an_executed_notebook(self, page):
+        """Every page is a MyST text notebook with a kernel, opening with a title."""
+        text = page.read_text()
+        front_matter = text.split("---\n")[1]
+        assert "file_format: mystnb" in front_matter
+        assert "kernelspec:" in front_matter
+        assert "description:" in front_matter
+        assert re.search(r"^# \S", text, flags=re.MULTILINE)
+
+    @pytest.mark.parametrize(
+        "page",
+        [page for page in PAGES if page.name != "index.md"],
+        ids=lambda path: str(path.relative_to(DOCS)),
+    )
+    def test_every_page_closes_with_takeaways(self, page):
+        """Every page but the home page ends with a Takeaways section."""
+        sections = re.findall(r"^## (.+)$", page.read_text(), flags=re.MULTILINE)
+        assert sections[-1] == "Takeaways"
+
+    def test_no_page_is_excluded_from_execution(self):
+        """conf.py excludes no page from execution and downloads no intersphinx inventory."""
+        conf = (DOCS / "conf.py").read_text()
+        assert "nb_execution_excludepatterns" not in conf
+        assert "sphinx.ext.intersphinx" not in conf
