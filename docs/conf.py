@@ -65,6 +65,7 @@ nitpick_ignore = [
     ("py:class", "Figure"),
     ("py:class", "Any"),
     ("py:class", "collections.abc.Mapping"),
+    ("py:class", "os.PathLike"),
     ("py:class", "Array"),
 ]
 

@@ -247,6 +247,14 @@ class TestPages:
         sections = re.findall(r"^## (.+)$", page.read_text(), flags=re.MULTILINE)
         assert sections[-1] == "Takeaways"
 
+    def test_the_api_reference_documents_every_public_name(self):
+        """Every name in lstmdoc.__all__ has an entry on the API reference page."""
+        import lstmdoc  # noqa: PLC0415  (only this test needs the package itself)
+
+        api = (DOCS / "reference" / "api.md").read_text()
+        documented = set(re.findall(r"\.\. (?:auto\w+|data):: (\w+)", api))
+        assert set(lstmdoc.__all__) - {"__version__"} <= documented
+
     def test_no_page_is_excluded_from_execution(self):
         """conf.py excludes no page from execution and downloads no intersphinx inventory."""
         conf = (DOCS / "conf.py").read_text()
