@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import lstmdoc
+
 ROOT = Path(__file__).parent.parent
 
 
@@ -26,3 +28,13 @@ class TestReadme:
         ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
         for command in readme_commands():
             assert any(line.startswith(command) for line in ci_lines), command
+
+    def test_readme_numbers_are_lstmdoc_numbers(self):
+        """The README's worked numbers (shown on the home page) are what lstmdoc computes."""
+        readme = (ROOT / "README.md").read_text()
+        lstm = lstmdoc.lstm_param_breakdown(units=20, features=1)
+        assert f"has {lstm.total:,} parameters" in readme
+        assert f"```text\n{lstm.formula}\n```" in readme
+        assert f"`{lstm.equation}`" in readme
+        gru_count = lstmdoc.gru_param_count(units=20, features=1)
+        assert f"gru_param_count(units=20, features=1)  # {gru_count}" in readme
