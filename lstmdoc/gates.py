@@ -13,14 +13,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from lstmdoc._checks import float_array
 
-__all__ = ["LSTM_GATE_NAMES", "Gate", "LSTMGates", "check_lstm_weights", "split_lstm_weights"]
+__all__ = [
+    "LSTM_GATE_NAMES",
+    "Gate",
+    "GateSet",
+    "LSTMGates",
+    "check_lstm_weights",
+    "split_lstm_weights",
+]
 
 Array = NDArray[np.floating[Any]]
 
@@ -57,29 +64,47 @@ class Gate:
         return f"Gate({self.name!r}, {self.title!r}, W={self.W.shape}, U={self.U.shape}, b={bias})"
 
 
-class LSTMGates:
-    """The four gates of an LSTM layer, in Keras' order ``i``, ``f``, ``c``, ``o``.
+class _GateWeights(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def W(self) -> Array: ...
+    @property
+    def U(self) -> Array: ...
 
-    ``gates["f"]`` is one :class:`Gate`; iterating yields the four gates in order.
+
+GateType = TypeVar("GateType", bound=_GateWeights)
+
+
+class GateSet(Generic[GateType]):
+    """The gates of a recurrent layer in Keras' order, by key and in order.
+
+    ``gates[key]`` is one gate; iterating yields the gates in Keras' order.
+    Subclasses name the layer and its gates.
     """
 
-    def __init__(self, gates: tuple[Gate, Gate, Gate, Gate]) -> None:
+    layer: ClassVar[str]
+    gate_names: ClassVar[dict[str, str]]
+
+    def __init__(self, gates: tuple[GateType, ...]) -> None:
         self._gates = gates
 
-    def __getitem__(self, name: str) -> Gate:
+    def __getitem__(self, name: str) -> GateType:
         for gate in self._gates:
             if gate.name == name:
                 return gate
-        raise KeyError(f"no LSTM gate named {name!r}; the gates are {', '.join(LSTM_GATE_NAMES)}")
+        raise KeyError(
+            f"no {self.layer} gate named {name!r}; the gates are {', '.join(self.gate_names)}"
+        )
 
-    def __iter__(self) -> Iterator[Gate]:
+    def __iter__(self) -> Iterator[GateType]:
         return iter(self._gates)
 
     def __len__(self) -> int:
         return len(self._gates)
 
     def __repr__(self) -> str:
-        return "LSTMGates(\n" + "".join(f"  {gate!r},\n" for gate in self._gates) + ")"
+        return f"{type(self).__name__}(\n" + "".join(f"  {gate!r},\n" for gate in self) + ")"
 
     @property
     def units(self) -> int:
@@ -90,6 +115,16 @@ class LSTMGates:
     def features(self) -> int:
         """The number of input features of the layer."""
         return int(self._gates[0].W.shape[0])
+
+
+class LSTMGates(GateSet[Gate]):
+    """The four gates of an LSTM layer, in Keras' order ``i``, ``f``, ``c``, ``o``.
+
+    ``gates["f"]`` is one :class:`Gate`; iterating yields the four gates in order.
+    """
+
+    layer = "LSTM"
+    gate_names = LSTM_GATE_NAMES
 
     def join(self) -> tuple[Array, Array] | tuple[Array, Array, Array]:
         """Fuse the gates back into Keras' layout.
@@ -177,4 +212,4 @@ def split_lstm_weights(kernel: Any, recurrent_kernel: Any, bias: Any = None) -> 
                 b=None if bias is None else bias[block].copy(),
             )
         )
-    return LSTMGates((gates[0], gates[1], gates[2], gates[3]))
+    return LSTMGates(tuple(gates))

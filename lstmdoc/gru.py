@@ -26,7 +26,6 @@ The arithmetic is float64, so the difference from Keras is Keras' float32 roundi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +34,7 @@ from numpy.typing import NDArray
 
 from lstmdoc._checks import flag, float_array, sequence_input
 from lstmdoc.forward import activation_function
-from lstmdoc.gates import check_lstm_weights
+from lstmdoc.gates import GateSet, check_lstm_weights
 
 __all__ = ["GRU_GATE_NAMES", "GRUGate", "GRUGates", "gru_forward", "split_gru_weights"]
 
@@ -81,44 +80,25 @@ class GRUGate:
         )
 
 
-class GRUGates:
+class GRUGates(GateSet[GRUGate]):
     """The three gates of a GRU layer, in Keras' order ``z``, ``r``, ``h``.
 
     ``gates["r"]`` is one :class:`GRUGate`; iterating yields the three gates in order.
     """
 
-    def __init__(self, gates: tuple[GRUGate, GRUGate, GRUGate], reset_after: bool | None) -> None:
-        self._gates = gates
+    layer = "GRU"
+    gate_names = GRU_GATE_NAMES
+
+    def __init__(self, gates: tuple[GRUGate, ...], reset_after: bool | None) -> None:
+        super().__init__(gates)
         self._reset_after = reset_after
-
-    def __getitem__(self, name: str) -> GRUGate:
-        for gate in self._gates:
-            if gate.name == name:
-                return gate
-        raise KeyError(f"no GRU gate named {name!r}; the gates are {', '.join(GRU_GATE_NAMES)}")
-
-    def __iter__(self) -> Iterator[GRUGate]:
-        return iter(self._gates)
-
-    def __len__(self) -> int:
-        return len(self._gates)
 
     def __repr__(self) -> str:
         return (
             f"GRUGates(reset_after={self._reset_after},\n"
-            + "".join(f"  {gate!r},\n" for gate in self._gates)
+            + "".join(f"  {gate!r},\n" for gate in self)
             + ")"
         )
-
-    @property
-    def units(self) -> int:
-        """The number of units of the layer."""
-        return int(self._gates[0].U.shape[0])
-
-    @property
-    def features(self) -> int:
-        """The number of input features of the layer."""
-        return int(self._gates[0].W.shape[0])
 
     @property
     def reset_after(self) -> bool | None:
@@ -188,7 +168,7 @@ def split_gru_weights(kernel: Any, recurrent_kernel: Any, bias: Any = None) -> G
                 recurrent_b=None if recurrent_bias is None else recurrent_bias[block].copy(),
             )
         )
-    return GRUGates((gates[0], gates[1], gates[2]), reset_after)
+    return GRUGates(tuple(gates), reset_after)
 
 
 def gru_forward(
