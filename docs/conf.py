@@ -46,9 +46,11 @@ extensions = [
     "myst_nb",
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
+    "sphinx_copybutton",
     "mathml",  # docs/_ext/mathml.py
+    "notebooks",  # docs/_ext/notebooks.py
 ]
-exclude_patterns = ["_build", "_ext", "_ipython", "Thumbs.db", ".DS_Store"]
+exclude_patterns = ["_build", "_ext", "_ipython", "_templates", "Thumbs.db", ".DS_Store"]
 nitpicky = True
 # Names from NumPy, Matplotlib and the standard library that appear in lstmdoc's
 # signatures. Resolving them would need intersphinx, which downloads inventories,
@@ -159,18 +161,74 @@ napoleon_use_rtype = False
 
 # --- HTML ---------------------------------------------------------------------------
 
+# Where the project lives once published: the launch buttons and the notebooks that
+# Binder and Colab open are found here. Change it with the repository's real address.
+REPOSITORY_URL = "https://github.com/lstmdoc/lstmdoc"
+
 html_theme = "sphinx_book_theme"
 html_math_renderer = "mathml"  # rendered at build time: no MathJax download when a page opens
 html_title = "lstmdoc"
 html_static_path = ["_static"]
-html_css_files = ["lstmdoc.css"]
+templates_path = ["_templates"]  # a lighter icon set and a search button named as it reads
+html_css_files = ["lstmdoc.css", "calculator.css"]
+html_js_files = [("calculator.js", {"defer": "defer"})]
 html_last_updated_fmt = None
+# The Python module index would list one module, lstmdoc: the API reference is that page.
+html_domain_indices = False
+# Follow the reader's system light or dark preference until they pick one. Left unset,
+# the theme logs "Got invalid theme mode" to the console on every page.
+html_context = {"default_mode": "auto"}
 html_theme_options = {
     "home_page_in_toc": True,
     "show_toc_level": 2,
     "use_download_button": True,
     "use_fullscreen_button": False,
+    "repository_url": REPOSITORY_URL,
+    "path_to_docs": "docs",
+    # The executed notebooks, published by .github/workflows/docs.yml (see _ext/notebooks.py).
+    "repository_branch": "notebooks",
+    "launch_buttons": {
+        "binderhub_url": "https://mybinder.org",
+        "colab_url": "https://colab.research.google.com",
+        "notebook_interface": "jupyterlab",
+    },
 }
+
+# A copy button on every code cell and code block, never on a cell's output, copying
+# the code alone: no console prompt ($, >>>, ...) and no console output.
+copybutton_selector = "div:not(.output) > div.highlight > pre"
+copybutton_exclude = ".linenos, .gp, .go"
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
+
+
+_RESOLVE_AUTO_MODE = """\
+(function () {
+  var root = document.documentElement;
+  if (root.dataset.theme !== "light" && root.dataset.theme !== "dark") {
+    var dark = window.matchMedia("(prefers-color-scheme: dark)").matches;
+    root.dataset.theme = dark ? "dark" : "light";
+  }
+})();"""
+
+# Pages that Sphinx writes itself have no front matter to carry a description.
+_GENERATED_PAGE_DESCRIPTIONS = {
+    "genindex": "Index of lstmdoc's documentation: every function, class and term, A to Z.",
+    "search": "Search lstmdoc's documentation, offline, in your browser.",
+}
+
+
+def _describe_generated_pages(
+    _app: Any, pagename: str, _templatename: str, context: dict[str, Any], _doctree: Any
+) -> None:
+    """Give Sphinx's own pages (index, search) the meta description every page has."""
+    if pagename in _GENERATED_PAGE_DESCRIPTIONS and 'name="description"' not in context.get(
+        "metatags", ""
+    ):
+        description = _GENERATED_PAGE_DESCRIPTIONS[pagename]
+        context["metatags"] = (
+            context.get("metatags", "") + f'<meta name="description" content="{description}" />\n'
+        )
 
 
 _VALUE_DOCSTRINGS: dict[str, list[str]] = {}
@@ -224,6 +282,10 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("doctree-resolved", _warn_about_figures_shown_as_text)
     # A config value with rebuild="env": Sphinx re-reads every page when it changes.
     app.add_config_value("lstmdoc_fingerprint", "", "env")
+    # Before the first paint, resolve the theme's "auto" mode to light or dark, so that a
+    # page never shows without its colours while the theme's deferred script loads.
+    app.add_js_file(None, body=_RESOLVE_AUTO_MODE, priority=100)
+    app.connect("html-page-context", _describe_generated_pages)
     if nb_execution_mode == "force":
         # Sphinx skips unchanged pages; forced execution must still run all of them.
         app.connect("env-get-outdated", lambda _app, env, *_: sorted(env.found_docs))
