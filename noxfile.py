@@ -115,5 +115,48 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/bench.py", *session.posargs, env=QUIET_TENSORFLOW)
 
 
+@nox.session(default=False)
+def browser(session: nox.Session) -> None:
+    """Test the built site in Chromium: pages, accessibility, calculator, notebooks, Lighthouse.
+
+    Build the site first (nox -s docs). Needs Debian's chromium (/usr/bin/chromium) and
+    Node.js with npm. Arguments after -- go to one pytest run instead of the three below.
+    """
+    session.install(
+        "-e", ".", *nox.project.dependency_groups(PYPROJECT, "browser"), env=COMPILE_BYTECODE
+    )
+    # axe-core and Lighthouse, pinned by tests/browser/package-lock.json; no install scripts.
+    session.run(
+        "npm",
+        "ci",
+        "--ignore-scripts",
+        "--no-audit",
+        "--no-fund",
+        "--prefix",
+        "tests/browser",
+        external=True,
+    )
+    browser_tests = "tests/browser"
+    if session.posargs:  # paths and options for one pytest run, e.g. -- -k calculator
+        paths = [arg for arg in session.posargs if arg.startswith("tests/")]
+        session.run("pytest", *([] if paths else [browser_tests]), *session.posargs)
+        return
+    notebooks, lighthouse = (
+        f"{browser_tests}/test_notebooks.py",
+        f"{browser_tests}/test_lighthouse.py",
+    )
+    session.run(
+        "pytest",
+        browser_tests,
+        f"--ignore={notebooks}",
+        f"--ignore={lighthouse}",
+        env=QUIET_TENSORFLOW,
+    )
+    # Each notebook starts its own kernel and TensorFlow: two at a time, one per core.
+    session.run("pytest", notebooks, "-n", "2", env=QUIET_TENSORFLOW)
+    # Alone, so that no other work on the machine slows the pages Lighthouse times.
+    session.run("pytest", lighthouse, env=QUIET_TENSORFLOW)
+
+
 if __name__ == "__main__":
     nox.main()

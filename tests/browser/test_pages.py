@@ -1,0 +1,162 @@
+"""Every page of the built site in a real browser: clean, offline, accessible, linked."""
+
+from __future__ import annotations
+
+import html.parser
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import pytest
+
+from tests.browser.conftest import NODE_MODULES, SITE, open_context, site_pages
+
+PAGES = site_pages()
+AXE = NODE_MODULES / "axe-core" / "axe.min.js"
+
+
+def test_the_site_has_its_pages():
+    """The built site has the home page, search and the content pages, so the checks below bite."""
+    assert {"index.html", "search.html", "genindex.html"} <= set(PAGES)
+    assert len(PAGES) >= 12, PAGES
+
+
+class TestEveryPage:
+    @pytest.mark.parametrize("path", PAGES)
+    def test_loads_without_an_error_offline(self, page, base_url, visit, path):
+        """The page loads with no console error, failed request, broken image or other host."""
+        page.goto(base_url + path, wait_until="load")
+        page.wait_for_load_state("networkidle")
+        broken = page.evaluate(
+            """async () => {
+                const images = Array.from(document.images);
+                const loaded = await Promise.all(images.map((image) => {
+                    image.loading = "eager";
+                    return image.decode().then(() => image.naturalWidth > 0, () => false);
+                }));
+                return images.filter((_, index) => !loaded[index]).map((image) => image.src);
+            }"""
+        )
+        assert broken == []
+        assert visit.problems() == {}
+
+    @pytest.mark.parametrize("path", PAGES)
+    def test_draws_every_icon(self, page, base_url, visit, path):
+        """Each theme icon is drawn from the local icon font (no icon script is loaded)."""
+        page.goto(base_url + path, wait_until="load")
+        icons = page.evaluate(
+            """async () => {
+                await document.fonts.ready;
+                const icons = Array.from(document.querySelectorAll(
+                    "i[class*='fa-'], span[class*='fa-']"));
+                const families = new Set();
+                for (const icon of icons) {
+                    const before = getComputedStyle(icon, "::before");
+                    if (before.content === "none" || before.content === "normal") {
+                        return {missing: icon.className};
+                    }
+                    families.add(getComputedStyle(icon).fontWeight);
+                }
+                await Promise.all(Array.from(families).map(
+                    (weight) => document.fonts.load(`${weight} 16px "Font Awesome 7 Free"`)));
+                return {
+                    count: icons.length,
+                    loaded: document.fonts.check('900 16px "Font Awesome 7 Free"'),
+                    scripts: Array.from(document.scripts).map((script) => script.src),
+                };
+            }"""
+        )
+        assert "missing" not in icons, icons
+        assert icons["count"] > 0
+        assert icons["loaded"]
+        assert not [src for src in icons["scripts"] if "fontawesome" in src]
+        assert visit.problems() == {}
+
+    @pytest.mark.parametrize("scheme", ["light", "dark"])
+    @pytest.mark.parametrize("path", PAGES)
+    def test_has_no_serious_accessibility_violation(self, browser, base_url, visit, path, scheme):
+        """axe-core finds no serious or critical violation, in light and in dark mode."""
+        context = open_context(browser, base_url, visit, color_scheme=scheme)
+        page = context.new_page()
+        page.goto(base_url + path, wait_until="load")
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("document.documentElement.dataset.theme") == scheme
+        page.add_script_tag(path=str(AXE))
+        violations = page.evaluate(
+            """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+                .filter((violation) => ["serious", "critical"].includes(violation.impact))
+                .map((violation) => ({
+                    id: violation.id,
+                    targets: violation.nodes.map((node) => node.target.join(" ")).slice(0, 5),
+                }))"""
+        )
+        context.close()
+        assert violations == []
+
+
+class _Links(html.parser.HTMLParser):
+    """Collect a page's link targets and the ids it defines."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.targets: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        for name in ("id", "name"):
+            if values.get(name):
+                self.ids.add(str(values[name]))
+        attribute = {"a": "href", "link": "href", "img": "src", "script": "src"}.get(tag)
+        if attribute and values.get(attribute):
+            self.targets.append(str(values[attribute]))
+
+
+def _parse(path: Path) -> _Links:
+    parser = _Links()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def test_every_internal_link_and_anchor_resolves():
+    """Every link, image and script of every page names a file of the site and an id in it."""
+    parsed = {path: _parse(SITE / path) for path in PAGES}
+    broken = []
+    checked = 0
+    for path, links in parsed.items():
+        for target in links.targets:
+            url = urljoin(f"http://site/{path}", target)
+            parts = urlsplit(url)
+            if parts.netloc != "site":
+                continue  # another host: a link out, not a request the page makes
+            file = SITE / unquote(parts.path).lstrip("/")
+            if file.is_dir():
+                file = file / "index.html"
+            checked += 1
+            if not file.is_file():
+                broken.append(f"{path}: {target} (no such file)")
+            elif parts.fragment and file.suffix == ".html":
+                ids = parsed[file.relative_to(SITE).as_posix()].ids if file.relative_to(
+                    SITE
+                ).as_posix() in parsed else _parse(file).ids
+                if unquote(parts.fragment) not in ids:
+                    broken.append(f"{path}: {target} (no such anchor)")
+    assert checked > 500
+    assert broken == []
+
+
+class TestSearch:
+    def test_finds_the_derivation_of_recurrent_kernel_from_the_keyboard(self, page, base_url, visit):
+        """Ctrl+K, "recurrent_kernel" and Enter list the page that derives the count, offline."""
+        page.goto(base_url + "index.html", wait_until="load")
+        page.wait_for_load_state("networkidle")
+        page.keyboard.press("Control+k")
+        field = page.locator("dialog#pst-search-dialog input[name='q']")
+        field.wait_for(state="visible")
+        field.fill("recurrent_kernel")
+        field.press("Enter")
+        page.wait_for_url("**/search.html?q=recurrent_kernel*")
+        results = page.locator("#search-results ul.search li a")
+        results.first.wait_for()
+        hrefs = results.evaluate_all("(links) => links.map((link) => link.href)")
+        assert any(href.split("#")[0].endswith("explanation/parameter-count.html") for href in hrefs)
+        assert visit.problems() == {}
