@@ -139,7 +139,9 @@ def browser(session: nox.Session) -> None:
     browser_tests = "tests/browser"
     if session.posargs:  # paths and options for one pytest run, e.g. -- -k calculator
         paths = [arg for arg in session.posargs if arg.startswith("tests/")]
-        session.run("pytest", *([] if paths else [browser_tests]), *session.posargs)
+        session.run(
+            "pytest", *([] if paths else [browser_tests]), *session.posargs, env=QUIET_TENSORFLOW
+        )
         return
     notebooks, lighthouse = (
         f"{browser_tests}/test_notebooks.py",

@@ -48,7 +48,7 @@ def site_pages() -> list[str]:
     )
 
 
-def pytest_configure(config: pytest.Config) -> None:  # noqa: ARG001  (pytest's hook signature)
+def pytest_configure(config: pytest.Config) -> None:
     """Refuse to run, rather than skip, without a built site or a browser."""
     if not (SITE / "index.html").is_file():
         raise pytest.UsageError(f"no site at {SITE}: build it first with python -m nox -s docs")
@@ -57,7 +57,7 @@ def pytest_configure(config: pytest.Config) -> None:  # noqa: ARG001  (pytest's 
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (the base class's name)
+    def log_message(self, format: str, *args: Any) -> None:
         """Keep the test output free of one line per request."""
 
 
@@ -100,9 +100,7 @@ class Visit:
         return {name: seen for name, seen in vars(self).items() if seen}
 
 
-def open_context(
-    browser: Browser, base_url: str, visit: Visit, **options: Any
-) -> BrowserContext:
+def open_context(browser: Browser, base_url: str, visit: Visit, **options: Any) -> BrowserContext:
     """A fresh browser profile that records problems and blocks every other host."""
     context = browser.new_context(**options)
     served = urlsplit(base_url).netloc
@@ -119,19 +117,25 @@ def open_context(
     def watch(page: Page) -> None:
         page.on(
             "console",
-            lambda message: message.type == "error"
-            and visit.console_errors.append(f"{page.url}: {message.text}"),
+            lambda message: (
+                message.type == "error"
+                and visit.console_errors.append(f"{page.url}: {message.text}")
+            ),
         )
         page.on("pageerror", lambda error: visit.page_errors.append(f"{page.url}: {error}"))
         page.on(
             "requestfailed",
-            lambda request: urlsplit(request.url).netloc == served
-            and visit.failed_requests.append(f"{request.url}: {request.failure}"),
+            lambda request: (
+                urlsplit(request.url).netloc == served
+                and visit.failed_requests.append(f"{request.url}: {request.failure}")
+            ),
         )
         page.on(
             "response",
-            lambda response: response.status >= 400
-            and visit.http_errors.append(f"{response.url}: {response.status}"),
+            lambda response: (
+                response.status >= 400
+                and visit.http_errors.append(f"{response.url}: {response.status}")
+            ),
         )
 
     context.on("page", watch)
