@@ -2,11 +2,12 @@
 
 sphinx-book-theme copies MyST-NB's executed notebook of each page next to the page's
 source (``_sources/<page>.ipynb``), where its download button links to it. As
-written by MyST-NB, that notebook still holds the page's hidden cells, which only
-pass numbers to the text with ``myst_nb.glue``, so it would need MyST-NB to run, and
-its text would read ``{glue:text}`key```. Here the downloadable copy drops the cells
-the page removes and writes each glued number into the text, as the page shows it:
-it runs wherever lstmdoc is installed.
+written by MyST-NB, that notebook still holds the page's hidden cells, which pass
+numbers to the text with ``myst_nb.glue``, so it would need MyST-NB to run, and its
+text would read ``{glue:text}`key```. Here the downloadable copy keeps every line of
+code the page ran except the glue (its import and its calls; a hidden cell left
+empty goes), and writes each glued number into the text as the page shows it: it
+runs wherever lstmdoc is installed.
 
 The theme's Binder and Colab buttons point at the page's ``.md`` source, which
 neither opens as a notebook. .github/workflows/docs.yml publishes these same
@@ -15,12 +16,14 @@ notebooks on the repository's ``notebooks`` branch; the buttons open them there.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
 from typing import Any
 
 import nbformat
+from jupyter_cache import get_cache
 from myst_nb.core.variables import format_plain_text
 from sphinx.util import logging
 
@@ -30,8 +33,39 @@ logger = logging.getLogger(__name__)
 _GLUE_ROLE = re.compile(r"\{glue(?::text|:)?\}`(?:[^`:]+::)?([^`:]+)(?::([^`]*))?`")
 
 
+def _without_glue(source: str) -> str:
+    """Return a cell's code less its glue import and its ``glue(...)`` statements.
+
+    Raises ValueError if what is left is not valid Python or still uses ``glue``,
+    such as a loop whose only statement glues: the page must then be rewritten.
+    """
+    drop: set[int] = set()
+    for node in ast.walk(ast.parse(source)):
+        is_import = isinstance(node, ast.ImportFrom) and node.module == "myst_nb"
+        is_call = (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Name)
+            and node.value.func.id == "glue"
+        )
+        if is_import or is_call:
+            drop.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+    lines = [line for number, line in enumerate(source.splitlines(), 1) if number not in drop]
+    code = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    try:
+        left = ast.parse(code)
+    except SyntaxError as error:
+        raise ValueError(f"without its glue, a cell is not valid Python: {error}") from None
+    if any(isinstance(node, ast.Name) and node.id == "glue" for node in ast.walk(left)):
+        raise ValueError("a cell uses glue other than as a statement of its own")
+    return code
+
+
 def runnable_notebook(notebook: nbformat.NotebookNode, glued: dict[str, Any]) -> str:
-    """Return the notebook without its removed cells, with glued values in its text."""
+    """Return the notebook without its glue, with the glued values in its text.
+
+    Raises ValueError, from ``_without_glue``, for a cell whose glue cannot be removed.
+    """
 
     def paste(match: re.Match[str]) -> str:
         key, fmt_spec = match.group(1), match.group(2) or ""
@@ -41,8 +75,12 @@ def runnable_notebook(notebook: nbformat.NotebookNode, glued: dict[str, Any]) ->
 
     cells = []
     for cell in notebook.cells:
-        if "remove-cell" in cell.get("metadata", {}).get("tags", []):
-            continue
+        if cell.cell_type == "code":
+            cell.source = _without_glue(cell.source)
+            if not cell.source:  # a hidden cell that only glued
+                continue
+            if "remove-cell" in cell.metadata.get("tags", []):
+                cell.outputs = []  # the glued values, which the page shows as text
         if cell.cell_type == "markdown":
             cell.source = _GLUE_ROLE.sub(paste, cell.source)
         cells.append(cell)
@@ -59,8 +97,16 @@ def _rewrite_download(
     glue_file = executed / f"{pagename}.glue.json"
     glued = json.loads(glue_file.read_text(encoding="utf-8")) if glue_file.is_file() else {}
     notebook = nbformat.read(executed / f"{pagename}.ipynb", as_version=4)
+    if not any(cell.get("outputs") for cell in notebook.cells):
+        # MyST-NB (1.4) writes a page taken from its execution cache without the
+        # cached outputs: take them from the cache, as the page did.
+        cache = get_cache(app.config.nb_execution_cache_path)
+        _, notebook = cache.merge_match_into_notebook(notebook)
     download = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
-    download.write_text(runnable_notebook(notebook, glued), encoding="utf-8")
+    try:
+        download.write_text(runnable_notebook(notebook, glued), encoding="utf-8")
+    except ValueError as error:  # a warning names the page, and fails the strict build
+        logger.warning("its downloadable notebook would not run: %s", error, location=pagename)
 
 
 def _launch_the_notebooks(

@@ -135,9 +135,11 @@ def test_every_internal_link_and_anchor_resolves():
             if not file.is_file():
                 broken.append(f"{path}: {target} (no such file)")
             elif parts.fragment and file.suffix == ".html":
-                ids = parsed[file.relative_to(SITE).as_posix()].ids if file.relative_to(
-                    SITE
-                ).as_posix() in parsed else _parse(file).ids
+                ids = (
+                    parsed[file.relative_to(SITE).as_posix()].ids
+                    if file.relative_to(SITE).as_posix() in parsed
+                    else _parse(file).ids
+                )
                 if unquote(parts.fragment) not in ids:
                     broken.append(f"{path}: {target} (no such anchor)")
     assert checked > 500
@@ -145,7 +147,9 @@ def test_every_internal_link_and_anchor_resolves():
 
 
 class TestSearch:
-    def test_finds_the_derivation_of_recurrent_kernel_from_the_keyboard(self, page, base_url, visit):
+    def test_finds_the_derivation_of_recurrent_kernel_from_the_keyboard(
+        self, page, base_url, visit
+    ):
         """Ctrl+K, "recurrent_kernel" and Enter list the page that derives the count, offline."""
         page.goto(base_url + "index.html", wait_until="load")
         page.wait_for_load_state("networkidle")
@@ -158,5 +162,7 @@ class TestSearch:
         results = page.locator("#search-results ul.search li a")
         results.first.wait_for()
         hrefs = results.evaluate_all("(links) => links.map((link) => link.href)")
-        assert any(href.split("#")[0].endswith("explanation/parameter-count.html") for href in hrefs)
+        assert any(
+            href.split("#")[0].endswith("explanation/parameter-count.html") for href in hrefs
+        )
         assert visit.problems() == {}
