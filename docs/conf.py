@@ -49,6 +49,7 @@ extensions = [
     "sphinx_copybutton",
     "mathml",  # docs/_ext/mathml.py
     "notebooks",  # docs/_ext/notebooks.py
+    "lighter",  # docs/_ext/lighter.py
 ]
 exclude_patterns = ["_build", "_ext", "_ipython", "_templates", "Thumbs.db", ".DS_Store"]
 nitpicky = True

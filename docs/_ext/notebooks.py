@@ -50,8 +50,10 @@ def _without_glue(source: str) -> str:
         )
         if is_import or is_call:
             drop.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+    if not drop:
+        return source
     lines = [line for number, line in enumerate(source.splitlines(), 1) if number not in drop]
-    code = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    code = "\n".join(lines).strip()
     try:
         left = ast.parse(code)
     except SyntaxError as error:

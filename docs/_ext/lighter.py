@@ -1,0 +1,86 @@
+"""Make every page lighter to load, without taking a feature from the reader.
+
+- Scripts load with ``defer``: they run once the page is parsed, as they would on
+  DOMContentLoaded, instead of holding back its first paint. Sphinx's
+  ``documentation_options.js`` stays as it is: inline scripts of every page use it;
+  so do the search page's scripts, which its inline script calls.
+- The theme's stylesheet carries one rule per Font Awesome icon (about 2,000, 66 kB),
+  for the dozen icons the site shows. After the build, the rules of icons named
+  nowhere in the site's pages and scripts are dropped from the copy in ``_static``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+# One icon's rule, as the theme's minified CSS writes it: .fa-x,.fa-y{--fa:"\f002"}
+_ICON_RULE = re.compile(r'((?:\.fa-[a-z0-9-]+,?)+)\{--fa:"[^"]*"\}')
+_ICON_NAME = re.compile(r"\bfa-[a-z0-9-]+")
+_STYLESHEET = Path("_static") / "styles" / "pydata-sphinx-theme.css"
+
+
+def _defer_scripts(
+    _app: Any, pagename: str, _templatename: str, context: dict[str, Any], _doctree: Any
+) -> None:
+    if pagename == "search":  # its inline script calls doctools.js's _ready at once
+        return
+    scripts = []
+    for shared in context.get("script_files", []):
+        script, attributes = shared, shared.attributes
+        if not (
+            "body" in attributes
+            or "async" in attributes
+            or not script.filename
+            or str(script.filename).endswith("documentation_options.js")
+        ):
+            # A copy: Sphinx shares these objects between pages.
+            attributes = {**attributes, "defer": "defer"}
+            script = type(shared)(shared.filename, priority=shared.priority, **attributes)
+        scripts.append(script)
+    context["script_files"] = scripts
+
+
+def icons_named_in(texts: list[str]) -> set[str]:
+    """The Font Awesome class names (``fa-...``) that appear anywhere in these texts."""
+    return {name for text in texts for name in _ICON_NAME.findall(text)}
+
+
+def without_unused_icons(css: str, used: set[str]) -> str:
+    """Return the stylesheet less the rules of icons none of whose names is used."""
+
+    def keep_if_used(match: re.Match[str]) -> str:
+        names = set(match.group(1).replace(".", "").strip(",").split(","))
+        return match.group(0) if names & used else ""
+
+    return _ICON_RULE.sub(keep_if_used, css)
+
+
+def _trim_icon_rules(app: Any, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir)
+    stylesheet = outdir / _STYLESHEET
+    if not stylesheet.is_file():
+        logger.warning("no %s to trim: has the theme renamed its stylesheet?", _STYLESHEET)
+        return
+    texts = [
+        path.read_text(encoding="utf-8")
+        for pattern in ("**/*.html", "_static/**/*.js")
+        for path in outdir.glob(pattern)
+        if path.name != "fontawesome.js"  # names every icon, and no page loads it
+    ]
+    css = stylesheet.read_text(encoding="utf-8")
+    stylesheet.write_text(without_unused_icons(css, icons_named_in(texts)), encoding="utf-8")
+
+
+def setup(app: Any) -> dict[str, Any]:
+    """Defer the scripts of every page; trim the icon rules once the site is written."""
+    app.connect("html-page-context", _defer_scripts)
+    app.connect("build-finished", _trim_icon_rules)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
