@@ -169,6 +169,7 @@ REPOSITORY_URL = "https://github.com/lstmdoc/lstmdoc"
 html_theme = "sphinx_book_theme"
 html_math_renderer = "mathml"  # rendered at build time: no MathJax download when a page opens
 html_title = "lstmdoc"
+html_favicon = "_static/favicon.svg"  # without one, every browser asks for a missing /favicon.ico
 html_static_path = ["_static"]
 templates_path = ["_templates"]  # a lighter icon set and a search button named as it reads
 html_css_files = ["lstmdoc.css", "calculator.css"]

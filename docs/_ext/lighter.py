@@ -7,6 +7,11 @@
 - The theme's stylesheet carries one rule per Font Awesome icon (about 2,000, 66 kB),
   for the dozen icons the site shows. After the build, the rules of icons named
   nowhere in the site's pages and scripts are dropped from the copy in ``_static``.
+- The theme's stylesheets (311 kB, all of Bootstrap among them) hold every page of
+  the first paint back. After the build, the copies in ``_static`` keep a selector
+  only if each class it names appears somewhere in the site: in a page, or as a
+  word in a script (where the theme's and Bootstrap's scripts name the classes they
+  add, such as ``show``). What is left is about a third.
 """
 
 from __future__ import annotations
@@ -23,6 +28,22 @@ logger = logging.getLogger(__name__)
 _ICON_RULE = re.compile(r'((?:\.fa-[a-z0-9-]+,?)+)\{--fa:"[^"]*"\}')
 _ICON_NAME = re.compile(r"\bfa-[a-z0-9-]+")
 _STYLESHEET = Path("_static") / "styles" / "pydata-sphinx-theme.css"
+# The themes' stylesheets that are pruned to the classes the site uses; ours are not.
+_PRUNED = ("styles/pydata-sphinx-theme.css", "styles/sphinx-book-theme.css")
+_CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
+_GROUPING_RULES = ("@media", "@supports", "@layer", "@container")
+
+
+def _outside_brackets(selector: str) -> str:
+    """The selector less [attribute] tests and the arguments of :is(), :not(), :has()...
+
+    A class named only there need not be on the page for the selector to match.
+    """
+    while True:
+        shorter = re.sub(r"\[[^\[\]]*\]|\([^()]*\)", "", selector)
+        if shorter == selector:
+            return selector
+        selector = shorter
 
 
 def _defer_scripts(
@@ -61,6 +82,56 @@ def without_unused_icons(css: str, used: set[str]) -> str:
     return _ICON_RULE.sub(keep_if_used, css)
 
 
+def _split_selectors(prelude: str) -> list[str]:
+    """Split a selector list at its top-level commas, not those inside :is(...) or [...]."""
+    selectors, depth, current = [], 0, ""
+    for character in prelude:
+        if character in "([":
+            depth += 1
+        elif character in ")]":
+            depth -= 1
+        if character == "," and depth == 0:
+            selectors.append(current)
+            current = ""
+        else:
+            current += character
+    return [*selectors, current]
+
+
+def pruned_stylesheet(css: str, words: set[str]) -> str:
+    """Return the stylesheet less the selectors that name a class not among ``words``.
+
+    A rule whose selectors all go goes too; grouping rules (@media, @supports...) are
+    pruned inside, and other at-rules (@font-face, @keyframes...) are kept whole.
+    """
+    kept, index = [], 0
+    while (opening := css.find("{", index)) >= 0:
+        depth, closing = 0, opening
+        for closing in range(opening, len(css)):
+            depth += {"{": 1, "}": -1}.get(css[closing], 0)
+            if depth == 0:
+                break
+        prelude, body = css[index:opening], css[opening + 1 : closing]
+        head = prelude.strip()
+        if head.startswith(_GROUPING_RULES):
+            inner = pruned_stylesheet(body, words)
+            if inner.strip():
+                kept.append(f"{prelude}{{{inner}}}")
+        elif head.startswith("@"):
+            kept.append(f"{prelude}{{{body}}}")
+        else:
+            selectors = [
+                selector
+                for selector in _split_selectors(prelude)
+                if set(_CLASS.findall(_outside_brackets(selector))) <= words
+            ]
+            if selectors:
+                kept.append(f"{','.join(selectors)}{{{body}}}")
+        index = closing + 1
+    kept.append(css[index:])
+    return "".join(kept)
+
+
 def _trim_icon_rules(app: Any, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -77,10 +148,15 @@ def _trim_icon_rules(app: Any, exception: Exception | None) -> None:
     ]
     css = stylesheet.read_text(encoding="utf-8")
     stylesheet.write_text(without_unused_icons(css, icons_named_in(texts)), encoding="utf-8")
+    words = {word for text in texts for word in re.findall(r"[\w-]+", text)}
+    for pattern in _PRUNED:
+        for path in (outdir / "_static").glob(pattern):
+            css = path.read_text(encoding="utf-8")
+            path.write_text(pruned_stylesheet(css, words), encoding="utf-8")
 
 
 def setup(app: Any) -> dict[str, Any]:
-    """Defer the scripts of every page; trim the icon rules once the site is written."""
+    """Defer the scripts of every page; prune the stylesheets once the site is written."""
     app.connect("html-page-context", _defer_scripts)
     app.connect("build-finished", _trim_icon_rules)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
