@@ -70,6 +70,8 @@ nitpick_ignore = [
     ("py:class", "collections.abc.Mapping"),
     ("py:class", "os.PathLike"),
     ("py:class", "Array"),
+    # GateSet's type parameter: a TypeVar, which autodoc cannot document.
+    ("py:obj", "lstmdoc.gates.GateType"),
 ]
 
 # --- MyST and notebook execution ------------------------------------------------------
