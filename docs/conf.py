@@ -93,7 +93,7 @@ nb_merge_streams = True
 
 
 def _lstmdoc_fingerprint() -> str:
-    """Hash the source of the lstmdoc that the kernels import, and what the pages use.
+    """Hash the source of the lstmdoc that the kernels import, their profile, and what pages use.
 
     The kernels run this interpreter in a temporary folder, so ask it there where
     lstmdoc is: this process may see another copy first (the current directory is
@@ -119,6 +119,8 @@ def _lstmdoc_fingerprint() -> str:
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
+    # The kernels' profile decides how figures are saved (format, dots per inch).
+    digest.update((DOCS / "_ipython" / "ipython_kernel_config.py").read_bytes())
     for distribution in ("numpy", "keras", "tensorflow", "matplotlib", "ipykernel"):
         try:
             digest.update(f"{distribution}=={metadata.version(distribution)}".encode())
@@ -176,6 +178,7 @@ html_static_path = ["_static"]
 templates_path = ["_templates"]  # a lighter icon set and a search button named as it reads
 html_css_files = ["lstmdoc.css", "calculator.css"]
 html_js_files = [("calculator.js", {"defer": "defer"})]
+_HOME_PAGE_ONLY = {"calculator.css", "calculator.js"}  # the parameter calculator's
 html_last_updated_fmt = None
 # The Python module index would list one module, lstmdoc: the API reference is that page.
 html_domain_indices = False
@@ -235,6 +238,21 @@ def _describe_generated_pages(
         )
 
 
+def _calculator_on_the_home_page_only(
+    _app: Any, pagename: str, _templatename: str, context: dict[str, Any], _doctree: Any
+) -> None:
+    """Leave the calculator's stylesheet and script out of every page but the home page."""
+    if pagename == "index":
+        return
+    for assets in ("css_files", "script_files"):
+        context[assets] = [
+            asset
+            for asset in context.get(assets, [])
+            if Path(str(getattr(asset, "filename", asset)).split("?")[0]).name
+            not in _HOME_PAGE_ONLY
+        ]
+
+
 _VALUE_DOCSTRINGS: dict[str, list[str]] = {}
 
 
@@ -290,6 +308,7 @@ def setup(app: Any) -> dict[str, Any]:
     # page never shows without its colours while the theme's deferred script loads.
     app.add_js_file(None, body=_RESOLVE_AUTO_MODE, priority=100)
     app.connect("html-page-context", _describe_generated_pages)
+    app.connect("html-page-context", _calculator_on_the_home_page_only)
     if nb_execution_mode == "force":
         # Sphinx skips unchanged pages; forced execution must still run all of them.
         app.connect("env-get-outdated", lambda _app, env, *_: sorted(env.found_docs))

@@ -202,6 +202,17 @@ class TestCache:
         assert status == 0, output
         assert _executed(output) == ["good", "imports"]
 
+    def test_a_change_to_the_kernel_profile_re_executes_every_page(self, tmp_path, package):
+        """The kernels' profile decides how figures are saved; changing it re-executes all."""
+        source = _site(tmp_path, {"good": GOOD, "other": _page("Other", "print(1)")})
+        environment = {"PYTHONPATH": str(package.parent)}
+        assert _build(source, **environment)[0] == 0
+        profile = source / "_ipython" / "ipython_kernel_config.py"
+        profile.write_text(profile.read_text() + "\n# a comment changes the profile\n")
+        status, output = _build(source, **environment)
+        assert status == 0, output
+        assert _executed(output) == ["good", "other"]
+
     def test_forced_execution_runs_every_page_every_time(self, tmp_path, package):
         """LSTMDOC_DOCS_EXECUTION=force executes every page even when nothing changed."""
         source = _site(tmp_path, {"good": GOOD, "other": _page("Other", "print(1)")})
@@ -218,6 +229,48 @@ class TestCache:
         status, output = _build(source, LSTMDOC_DOCS_EXECUTION="forced")
         assert status != 0
         assert "LSTMDOC_DOCS_EXECUTION must be 'cache' or 'force', got 'forced'" in output
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small site, built twice over the same output: the second build must be clean."""
+    source = _site(tmp_path_factory.mktemp("lighter"), {"good": GOOD})
+    for build in ("first", "second"):
+        status, output = _build(source)
+        assert status == 0, f"{build} build:\n{output}"
+    return source / "_build" / "html"
+
+
+class TestLighterPages:
+    """The built site carries what its pages use (docs/_ext/lighter.py), and no more."""
+
+    def test_third_party_stylesheets_are_pruned(self, built):
+        """MyST-NB's and Pygments' stylesheets lose the rules of classes no page uses."""
+        import myst_nb  # noqa: PLC0415  (only this test needs to find its stylesheet)
+
+        original = (Path(myst_nb.__file__).parent / "static" / "mystnb.css").read_text()
+        (pruned,) = (built / "_static").glob("mystnb.*.css")
+        assert len(pruned.read_text()) < len(original) / 2
+        assert ".cell_output" in pruned.read_text()  # used by every executed cell
+        assert ".highlight" in (built / "_static" / "pygments.css").read_text()
+
+    def test_the_icon_font_keeps_only_the_icons_drawn(self, built):
+        """The solid icon font is cut to the few icons the theme's stylesheet can draw."""
+        from fontTools.ttLib import TTFont  # noqa: PLC0415
+
+        (font,) = built.rglob("fa-solid-900.woff2")
+        with TTFont(font) as subset:
+            characters = set(subset.getBestCmap())
+        assert 0xF002 in characters  # the search button's magnifying glass
+        assert 0 < len(characters) < 50
+        assert font.stat().st_size < 10_000
+
+    def test_the_calculator_loads_on_the_home_page_only(self, built):
+        """The calculator's stylesheet and script are linked from the home page alone."""
+        home, other = (built / "index.html").read_text(), (built / "good.html").read_text()
+        assert "calculator.css" in home
+        assert "calculator.js" in home
+        assert "calculator" not in other
 
 
 class TestPages:

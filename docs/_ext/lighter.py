@@ -1,19 +1,23 @@
 """Make every page lighter to load, without taking a feature from the reader.
 
+Lighthouse's phone on a slow network waits for every stylesheet, and for the
+icon font, before it paints a page; the themes ship far more of both than this
+site draws. So:
+
 - Scripts load with ``defer``: they run once the page is parsed, as they would on
   DOMContentLoaded, instead of holding back its first paint. Sphinx's
   ``documentation_options.js`` stays as it is: inline scripts of every page use it;
   so do the search page's scripts, which its inline script calls.
-- The theme's stylesheet carries one rule per Font Awesome icon (about 2,000, 66 kB),
-  for the dozen icons the site shows. After the build, the rules of icons named
-  nowhere in the site's pages and scripts are dropped from the copy in ``_static``.
 - Figures load lazily (``loading="lazy"``): a phone fetches the figures it scrolls
   to, not all of a page's figures before its first screen is complete.
-- The theme's stylesheets (311 kB, all of Bootstrap among them) hold every page of
-  the first paint back. After the build, the copies in ``_static`` keep a selector
-  only if each class it names appears somewhere in the site: in a page, or as a
-  word in a script (where the theme's and Bootstrap's scripts name the classes they
-  add, such as ``show``). What is left is about a third.
+- After the build, the copies of the themes', Sphinx's, Pygments' and MyST-NB's
+  stylesheets in ``_static`` are pruned (see ``stylesheets.py``): a selector stays
+  only if each class it names appears somewhere in the site, in a page or as a
+  word in a script (the theme's and Bootstrap's scripts name the classes they add,
+  such as ``show``); so do the rules of the Font Awesome icons the site names, the
+  custom properties something reads, and the animations something runs.
+- The Font Awesome fonts keep only the glyphs the pruned stylesheets can draw
+  (see ``icon_font.py``).
 """
 
 from __future__ import annotations
@@ -22,30 +26,32 @@ import re
 from pathlib import Path
 from typing import Any
 
+from icon_font import subset_font  # docs/_ext/icon_font.py
 from sphinx.util import logging
+from stylesheets import (  # docs/_ext/stylesheets.py
+    animations_used,
+    characters_in_strings,
+    custom_properties_used,
+    icons_named_in,
+    pruned_stylesheet,
+    without_unused_custom_properties,
+    without_unused_icons,
+    without_unused_keyframes,
+    words_in,
+)
 
 logger = logging.getLogger(__name__)
 
-# One icon's rule, as the theme's minified CSS writes it: .fa-x,.fa-y{--fa:"\f002"}
-_ICON_RULE = re.compile(r'((?:\.fa-[a-z0-9-]+,?)+)\{--fa:"[^"]*"\}')
-_ICON_NAME = re.compile(r"\bfa-[a-z0-9-]+")
-_STYLESHEET = Path("_static") / "styles" / "pydata-sphinx-theme.css"
-# The themes' stylesheets that are pruned to the classes the site uses; ours are not.
-_PRUNED = ("styles/pydata-sphinx-theme.css", "styles/sphinx-book-theme.css")
-_CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
-_GROUPING_RULES = ("@media", "@supports", "@layer", "@container")
-
-
-def _outside_brackets(selector: str) -> str:
-    """The selector less [attribute] tests and the arguments of :is(), :not(), :has()...
-
-    A class named only there need not be on the page for the selector to match.
-    """
-    while True:
-        shorter = re.sub(r"\[[^\[\]]*\]|\([^()]*\)", "", selector)
-        if shorter == selector:
-            return selector
-        selector = shorter
+_FONTS = Path("_static") / "vendor" / "fontawesome" / "webfonts"
+# The stylesheets pruned to what the site uses: the themes', Sphinx's, Pygments' and
+# MyST-NB's (named after a hash of its content). Ours are written for this site.
+_PRUNED = (
+    "styles/pydata-sphinx-theme.css",
+    "styles/sphinx-book-theme.css",
+    "basic.css",
+    "pygments.css",
+    "mystnb.*.css",
+)
 
 
 def _defer_scripts(
@@ -79,97 +85,78 @@ def _lazy_images(
         context["body"] = _IMAGE.sub('<img loading="lazy" decoding="async" ', context["body"])
 
 
-def icons_named_in(texts: list[str]) -> set[str]:
-    """The Font Awesome class names (``fa-...``) that appear anywhere in these texts."""
-    return {name for text in texts for name in _ICON_NAME.findall(text)}
-
-
-def without_unused_icons(css: str, used: set[str]) -> str:
-    """Return the stylesheet less the rules of icons none of whose names is used."""
-
-    def keep_if_used(match: re.Match[str]) -> str:
-        names = set(match.group(1).replace(".", "").strip(",").split(","))
-        return match.group(0) if names & used else ""
-
-    return _ICON_RULE.sub(keep_if_used, css)
-
-
-def _split_selectors(prelude: str) -> list[str]:
-    """Split a selector list at its top-level commas, not those inside :is(...) or [...]."""
-    selectors, depth, current = [], 0, ""
-    for character in prelude:
-        if character in "([":
-            depth += 1
-        elif character in ")]":
-            depth -= 1
-        if character == "," and depth == 0:
-            selectors.append(current)
-            current = ""
-        else:
-            current += character
-    return [*selectors, current]
-
-
-def pruned_stylesheet(css: str, words: set[str]) -> str:
-    """Return the stylesheet less the selectors that name a class not among ``words``.
-
-    A rule whose selectors all go goes too; grouping rules (@media, @supports...) are
-    pruned inside, and other at-rules (@font-face, @keyframes...) are kept whole.
-    """
-    kept, index = [], 0
-    while (opening := css.find("{", index)) >= 0:
-        depth, closing = 0, opening
-        for closing in range(opening, len(css)):
-            depth += {"{": 1, "}": -1}.get(css[closing], 0)
-            if depth == 0:
-                break
-        prelude, body = css[index:opening], css[opening + 1 : closing]
-        head = prelude.strip()
-        if head.startswith(_GROUPING_RULES):
-            inner = pruned_stylesheet(body, words)
-            if inner.strip():
-                kept.append(f"{prelude}{{{inner}}}")
-        elif head.startswith("@"):
-            kept.append(f"{prelude}{{{body}}}")
-        else:
-            selectors = [
-                selector
-                for selector in _split_selectors(prelude)
-                if set(_CLASS.findall(_outside_brackets(selector))) <= words
-            ]
-            if selectors:
-                kept.append(f"{','.join(selectors)}{{{body}}}")
-        index = closing + 1
-    kept.append(css[index:])
-    return "".join(kept)
-
-
-def _trim_icon_rules(app: Any, exception: Exception | None) -> None:
+def _prune_static_files(app: Any, exception: Exception | None) -> None:
+    """Prune the stylesheets in ``_static`` to what the pages use; subset the icon font."""
     if exception is not None or app.builder.format != "html":
         return
-    outdir = Path(app.outdir)
-    stylesheet = outdir / _STYLESHEET
-    if not stylesheet.is_file():
-        logger.warning("no %s to trim: has the theme renamed its stylesheet?", _STYLESHEET)
+    static = Path(app.outdir) / "_static"
+    theme_stylesheet = static / "styles" / "pydata-sphinx-theme.css"
+    if not theme_stylesheet.is_file():
+        logger.warning("no %s to prune: has the theme renamed it?", theme_stylesheet)
         return
     texts = [
         path.read_text(encoding="utf-8")
         for pattern in ("**/*.html", "_static/**/*.js")
-        for path in outdir.glob(pattern)
+        for path in Path(app.outdir).glob(pattern)
         if path.name != "fontawesome.js"  # names every icon, and no page loads it
     ]
-    css = stylesheet.read_text(encoding="utf-8")
-    stylesheet.write_text(without_unused_icons(css, icons_named_in(texts)), encoding="utf-8")
-    words = {word for text in texts for word in re.findall(r"[\w-]+", text)}
-    for pattern in _PRUNED:
-        for path in (outdir / "_static").glob(pattern):
-            css = path.read_text(encoding="utf-8")
-            path.write_text(pruned_stylesheet(css, words), encoding="utf-8")
+    pruned = {path: path.read_text(encoding="utf-8") for p in _PRUNED for path in static.glob(p)}
+    before = sum(len(css.encode()) for css in pruned.values())
+    pruned[theme_stylesheet] = without_unused_icons(pruned[theme_stylesheet], icons_named_in(texts))
+    words = words_in(texts)
+    pruned = {path: pruned_stylesheet(css, words) for path, css in pruned.items()}
+    ours = [
+        path.read_text(encoding="utf-8") for path in static.glob("**/*.css") if path not in pruned
+    ]
+    while True:  # a property that only a dropped declaration read is dropped next time
+        used = custom_properties_used([*pruned.values(), *ours], texts)
+        shorter = {
+            path: without_unused_custom_properties(css, used) for path, css in pruned.items()
+        }
+        if shorter == pruned:
+            break
+        pruned = shorter
+    animations = animations_used([*pruned.values(), *ours], texts)
+    pruned = {path: without_unused_keyframes(css, animations) for path, css in pruned.items()}
+    for path, css in pruned.items():
+        path.write_text(css, encoding="utf-8")
+    after = sum(len(css.encode()) for css in pruned.values())
+    logger.info("lighter: stylesheets pruned from %d to %d bytes", before, after)
+
+    drawn = {
+        character
+        for css in [*pruned.values(), *ours]
+        for character in characters_in_strings(css)
+        if 0xE000 <= ord(character) <= 0xF8FF  # the private use area, where the icons are
+    }
+    fonts = sorted((Path(app.outdir) / _FONTS).glob("*.woff2"))
+    if not drawn or not fonts:
+        logger.warning("no icon characters or fonts found to subset: has the theme changed?")
+        return
+    sizes = [subset_font(font, drawn) for font in fonts]
+    logger.info(
+        "lighter: %d icon fonts subset to %d characters, from %d to %d bytes",
+        len(fonts),
+        len(drawn),
+        sum(size for size, _ in sizes),
+        sum(size for _, size in sizes),
+    )
+
+
+def _forget_pruned_copies(app: Any) -> None:
+    """Delete last build's pruned stylesheets, which MyST-NB would refuse to copy over."""
+    if app.builder.format == "html":
+        for pattern in _PRUNED:
+            for path in (Path(app.outdir) / "_static").glob(pattern):
+                path.unlink()
 
 
 def setup(app: Any) -> dict[str, Any]:
     """Defer the scripts of every page; prune the stylesheets once the site is written."""
+    app.connect("builder-inited", _forget_pruned_copies)
     app.connect("html-page-context", _defer_scripts)
     app.connect("html-page-context", _lazy_images)
-    app.connect("build-finished", _trim_icon_rules)
+    # After the themes and MyST-NB have written their stylesheets (pydata-sphinx-theme
+    # writes pygments.css, and MyST-NB its own, when the build finishes).
+    app.connect("build-finished", _prune_static_files, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -51,15 +51,6 @@ def lighthouse(url: str, report: str) -> dict[str, int]:
 
 
 _MEDIANS: dict[str, dict[str, float]] = {}
-# Measured at 78-81 (one run each) after figures became 110-dpi PNGs that load lazily
-# and the API reference was split in two: what holds them back is their content, not
-# the theme: inside-the-weights has a 1490 x 2463 heatmap figure, and the two API pages
-# are 106 and 149 kB of HTML. Reported as xfailed (never as passed) until they are lighter.
-HEAVY_PAGES = {
-    "explanation/inside-the-weights.html",
-    "reference/api.html",
-    "reference/api-models.html",
-}
 
 
 def medians(base_url: str, tmp_path, path: str) -> dict[str, float]:
@@ -80,16 +71,7 @@ def test_accessibility_best_practices_and_seo_are_perfect(base_url, tmp_path, pa
     assert (scores["accessibility"], scores["best-practices"], scores["seo"]) == (100, 100, 100)
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        pytest.param(
-            path,
-            marks=pytest.mark.xfail(path in HEAVY_PAGES, reason="heavy page content", strict=False),
-        )
-        for path in site_pages()
-    ],
-)
+@pytest.mark.parametrize("path", site_pages())
 def test_performance_is_80_or_more(base_url, tmp_path, path):
     """Performance scores 80 or more on a simulated phone (the bare theme: 63 to 72)."""
     assert medians(base_url, tmp_path, path)["performance"] >= 80

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import html.parser
+import re
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
+from fontTools.ttLib import TTFont
 
 from tests.browser.conftest import NODE_MODULES, SITE, open_context, site_pages
 
@@ -41,34 +44,53 @@ class TestEveryPage:
 
     @pytest.mark.parametrize("path", PAGES)
     def test_draws_every_icon(self, page, base_url, visit, path):
-        """Each theme icon is drawn from the local icon font (no icon script is loaded)."""
+        """Each theme icon is a glyph of the local icon font (no icon script is loaded).
+
+        The build cuts the font down to the icons the stylesheets name; the browser
+        says which character each icon draws, and fontTools whether the shipped font
+        has a glyph for it.
+        """
         page.goto(base_url + path, wait_until="load")
         icons = page.evaluate(
             """async () => {
                 await document.fonts.ready;
                 const icons = Array.from(document.querySelectorAll(
                     "i[class*='fa-'], span[class*='fa-']"));
-                const families = new Set();
+                const drawn = [];
                 for (const icon of icons) {
                     const before = getComputedStyle(icon, "::before");
                     if (before.content === "none" || before.content === "normal") {
                         return {missing: icon.className};
                     }
-                    families.add(getComputedStyle(icon).fontWeight);
+                    drawn.push({
+                        name: icon.className,
+                        content: before.content,
+                        family: before.fontFamily,
+                        weight: before.fontWeight,
+                    });
                 }
-                await Promise.all(Array.from(families).map(
-                    (weight) => document.fonts.load(`${weight} 16px "Font Awesome 7 Free"`)));
+                await Promise.all(drawn.map(
+                    (icon) => document.fonts.load(`${icon.weight} 16px ${icon.family}`)));
                 return {
-                    count: icons.length,
+                    drawn,
                     loaded: document.fonts.check('900 16px "Font Awesome 7 Free"'),
                     scripts: Array.from(document.scripts).map((script) => script.src),
                 };
             }"""
         )
         assert "missing" not in icons, icons
-        assert icons["count"] > 0
+        assert icons["drawn"]
         assert icons["loaded"]
         assert not [src for src in icons["scripts"] if "fontawesome" in src]
+        fonts = icon_fonts()
+        for icon in icons["drawn"]:
+            family = icon["family"].split(",")[0].strip("\"' ")
+            # content: "\uf062" / ""  (the character, then its empty alternative text)
+            drawn = re.match(r'"([^"]*)"', icon["content"])
+            assert drawn, icon
+            characters = drawn.group(1)
+            assert len(characters) == 1, icon
+            assert ord(characters) in fonts[family, icon["weight"]], icon
         assert visit.problems() == {}
 
     @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -115,6 +137,26 @@ def _parse(path: Path) -> _Links:
     parser = _Links()
     parser.feed(path.read_text(encoding="utf-8"))
     return parser
+
+
+_FONT_FACE = re.compile(r"@font-face\s*\{([^}]*)\}")
+
+
+@functools.cache
+def icon_fonts() -> dict[tuple[str, str], set[int]]:
+    """The characters each icon font of the site has a glyph for, by (family, weight)."""
+    stylesheet = SITE / "_static" / "styles" / "pydata-sphinx-theme.css"
+    fonts = {}
+    for rule in _FONT_FACE.findall(stylesheet.read_text(encoding="utf-8")):
+        declarations = [part.split(":", 1) for part in rule.split(";") if ":" in part]
+        descriptors = {name.strip(): value.strip() for name, value in declarations}
+        family = descriptors["font-family"].replace("\\", "").strip("\"' ")
+        url = re.search(r"url\(([^)]+)\)", descriptors["src"])
+        assert url, rule
+        source = url.group(1).strip("\"'")
+        with TTFont(stylesheet.parent / source) as font:
+            fonts[family, descriptors["font-weight"]] = set(font.getBestCmap())
+    return fonts
 
 
 def test_every_internal_link_and_anchor_resolves():
