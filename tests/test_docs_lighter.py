@@ -47,10 +47,7 @@ class TestPrunedStylesheet:
 
     def test_comments_are_kept_and_their_commas_and_braces_are_text(self):
         """A comma or brace inside a comment or string splits no selector and opens no block."""
-        css = (
-            "/* spacing, borders { */\n.gone,.a{x:1}"
-            '.a[title="{,}"]{content:"}"}/*, */.b{y:2}'
-        )
+        css = '/* spacing, borders { */\n.gone,.a{x:1}.a[title="{,}"]{content:"}"}/*, */.b{y:2}'
         assert stylesheets.pruned_stylesheet(css, {"a"}) == (
             '/* spacing, borders { */.a{x:1}.a[title="{,}"]{content:"}"}/*, */'
         )
