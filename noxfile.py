@@ -157,7 +157,8 @@ def browser(session: nox.Session) -> None:
     # Each notebook starts its own kernel and TensorFlow: two at a time, one per core.
     session.run("pytest", notebooks, "-n", "2", env=QUIET_TENSORFLOW)
     # Alone, so that no other work on the machine slows the pages Lighthouse times.
-    session.run("pytest", lighthouse, env=QUIET_TENSORFLOW)
+    # -rP prints each page's scores, run by run, into the log.
+    session.run("pytest", lighthouse, "-raP", env=QUIET_TENSORFLOW)
 
 
 if __name__ == "__main__":
