@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
+from jupyter_cache import get_cache
 from sphinx.util import logging
 
 logger = logging.getLogger("lstmdoc.docs")
@@ -136,6 +137,10 @@ if _cache_root.is_dir():  # caches of older versions of the package are never us
     for _stale in _cache_root.iterdir():
         if _stale.name != lstmdoc_fingerprint:
             shutil.rmtree(_stale, ignore_errors=True)
+# jupyter-cache creates its database when first used. Under -j auto, two of Sphinx's
+# reader processes can both find it missing and both create it, and one fails the
+# build ("table settings already exists"). So create it here, once, before they start.
+get_cache(nb_execution_cache_path).list_cache_records()
 
 # The kernels inherit this process's environment.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # fewer of TensorFlow's C++ log lines

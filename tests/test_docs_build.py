@@ -213,6 +213,25 @@ class TestCache:
         assert status == 0, output
         assert _executed(output) == ["good", "other"]
 
+    def test_the_cache_database_exists_before_any_page_is_read(self, tmp_path):
+        """Reading conf.py creates the execution cache's database, before parallel readers race."""
+        source = _site(tmp_path, {"good": GOOD})
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import runpy; print(runpy.run_path('conf.py')['nb_execution_cache_path'])",
+            ],
+            cwd=source,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        cache = Path(result.stdout.strip())
+        assert cache.parent == source / "_build" / ".jupyter_cache"
+        assert (cache / "global.db").is_file()
+
     def test_forced_execution_runs_every_page_every_time(self, tmp_path, package):
         """LSTMDOC_DOCS_EXECUTION=force executes every page even when nothing changed."""
         source = _site(tmp_path, {"good": GOOD, "other": _page("Other", "print(1)")})
