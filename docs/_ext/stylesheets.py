@@ -19,6 +19,7 @@ _ICON_NAME = re.compile(r"\bfa-[a-z0-9-]+")
 _VARIABLE_USE = re.compile(r"var\(\s*(--[\w-]+)")
 _WORD = re.compile(r"[\w-]+")
 _ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})\s?")  # an escape ends at one optional space
+_BLOCK_SYNTAX = re.compile(r"/\*|[\"'{}]")  # what can open or close a block, or hide braces
 _COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 _STRING = re.compile(r'"([^"\\]|\\.)*"|\'([^\'\\]|\\.)*\'')
 
@@ -145,20 +146,22 @@ def _blocks(css: str) -> tuple[list[tuple[str, str]], str]:
 
     Braces inside comments and strings are text, not blocks.
     """
-    blocks, start, opening, depth, index = [], 0, 0, 0, 0
-    while index < len(css):
+    blocks, start, opening, depth = [], 0, 0, 0
+    found = _BLOCK_SYNTAX.search(css)
+    while found:
+        index = found.start()
         if (after := _skip(css, index)) != index:
-            index = after
+            found = _BLOCK_SYNTAX.search(css, after)
             continue
         if css[index] == "{":
             opening = index if depth == 0 else opening
             depth += 1
-        elif css[index] == "}" and depth > 0:
+        elif depth > 0:  # a closing brace
             depth -= 1
             if depth == 0:
                 blocks.append((css[start:opening], css[opening + 1 : index]))
                 start = index + 1
-        index += 1
+        found = _BLOCK_SYNTAX.search(css, index + 1)
     return blocks, css[start:]
 
 
@@ -185,19 +188,22 @@ def _map_rules(css: str, rewrite: Callable[[str, str], str]) -> str:
 
 def _split(text: str, separator: str) -> list[str]:
     """Split at the separators outside brackets, parentheses, strings and comments."""
-    parts, depth, start, index = [], 0, 0, 0
-    while index < len(text):
+    syntax = re.compile(rf"/\*|[\"'()\[\]{re.escape(separator)}]")
+    parts, depth, start = [], 0, 0
+    found = syntax.search(text)
+    while found:
+        index = found.start()
         if (after := _skip(text, index)) != index:
-            index = after
+            found = syntax.search(text, after)
             continue
         if text[index] in "([":
             depth += 1
         elif text[index] in ")]":
             depth -= 1
-        elif text[index] == separator and depth == 0:
+        elif depth == 0:  # the separator
             parts.append(text[start:index])
             start = index + 1
-        index += 1
+        found = syntax.search(text, index + 1)
     return [*parts, text[start:]]
 
 
