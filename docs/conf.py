@@ -181,6 +181,10 @@ html_title = "lstmdoc"
 html_favicon = "_static/favicon.svg"  # without one, every browser asks for a missing /favicon.ico
 html_static_path = ["_static"]
 templates_path = ["_templates"]  # a lighter icon set and a search button named as it reads
+# sphinx-book-theme's primary sidebar, with its site title (navbar-logo.html) in a landmark.
+html_sidebars = {
+    "**": ["site-title.html", "icon-links.html", "search-button-field.html", "sbt-sidebar-nav.html"]
+}
 html_css_files = ["lstmdoc.css", "calculator.css"]
 html_js_files = [("calculator.js", {"defer": "defer"})]
 _HOME_PAGE_ONLY = {"calculator.css", "calculator.js"}  # the parameter calculator's

@@ -95,8 +95,13 @@ class TestEveryPage:
 
     @pytest.mark.parametrize("scheme", ["light", "dark"])
     @pytest.mark.parametrize("path", PAGES)
-    def test_has_no_serious_accessibility_violation(self, browser, base_url, visit, path, scheme):
-        """axe-core finds no serious or critical violation, in light and in dark mode."""
+    def test_has_no_accessibility_violation(self, browser, base_url, visit, path, scheme):
+        """axe-core finds no violation, in light and in dark mode.
+
+        The issue asks for none serious or critical; the site has none of any impact,
+        the best practices included (the bare theme has a moderate one on every page:
+        its site title is outside every landmark).
+        """
         context = open_context(browser, base_url, visit, color_scheme=scheme)
         page = context.new_page()
         page.goto(base_url + path, wait_until="load")
@@ -105,9 +110,9 @@ class TestEveryPage:
         page.add_script_tag(path=str(AXE))
         violations = page.evaluate(
             """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
-                .filter((violation) => ["serious", "critical"].includes(violation.impact))
                 .map((violation) => ({
                     id: violation.id,
+                    impact: violation.impact,
                     targets: violation.nodes.map((node) => node.target.join(" ")).slice(0, 5),
                 }))"""
         )
