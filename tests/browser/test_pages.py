@@ -206,8 +206,9 @@ class TestSearch:
         field.fill("recurrent_kernel")
         field.press("Enter")
         page.wait_for_url("**/search.html?q=recurrent_kernel*")
+        # Sphinx lists the results one at a time, 5 ms apart, then writes its summary.
+        page.locator("#search-results p.search-summary", has_text="Search finished").wait_for()
         results = page.locator("#search-results ul.search li a")
-        results.first.wait_for()
         hrefs = results.evaluate_all("(links) => links.map((link) => link.href)")
         assert any(
             href.split("#")[0].endswith("explanation/parameter-count.html") for href in hrefs
