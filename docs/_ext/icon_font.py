@@ -9,6 +9,7 @@ font's names and licence.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -30,6 +31,9 @@ def subset_font(path: Path, characters: set[str]) -> tuple[int, int]:
     before = path.stat()
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, suffix=path.suffix)
     os.close(descriptor)
+    fonttools_log = logging.getLogger("fontTools")
+    level = fonttools_log.level
+    fonttools_log.setLevel(logging.WARNING)  # the subsetter narrates every step at INFO
     try:
         with subset.load_font(str(path), options) as font:
             subsetter = subset.Subsetter(options)
@@ -39,5 +43,6 @@ def subset_font(path: Path, characters: set[str]) -> tuple[int, int]:
         Path(temporary).chmod(before.st_mode)  # mkstemp's file is private; a site's is not
         Path(temporary).replace(path)
     finally:
+        fonttools_log.setLevel(level)
         Path(temporary).unlink(missing_ok=True)
     return before.st_size, path.stat().st_size
