@@ -9,7 +9,7 @@ expected), and never drop a rule that a page could match.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 _CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
 _GROUPING_RULES = ("@media", "@supports", "@layer", "@container")
@@ -141,18 +141,28 @@ def _skip(css: str, index: int) -> int:
     return index
 
 
+def _outside_text(text: str, syntax: re.Pattern[str]) -> Iterator[int]:
+    """The positions of ``syntax``'s matches that are outside comments and strings.
+
+    ``syntax`` must also match what opens a comment or a string, so they are seen.
+    """
+    found = syntax.search(text)
+    while found:
+        index = found.start()
+        after = _skip(text, index)
+        if after == index:
+            yield index
+            after = index + 1
+        found = syntax.search(text, after)
+
+
 def _blocks(css: str) -> tuple[list[tuple[str, str]], str]:
     """Each top-level block as (prelude, body); and the text after the last block.
 
     Braces inside comments and strings are text, not blocks.
     """
     blocks, start, opening, depth = [], 0, 0, 0
-    found = _BLOCK_SYNTAX.search(css)
-    while found:
-        index = found.start()
-        if (after := _skip(css, index)) != index:
-            found = _BLOCK_SYNTAX.search(css, after)
-            continue
+    for index in _outside_text(css, _BLOCK_SYNTAX):
         if css[index] == "{":
             opening = index if depth == 0 else opening
             depth += 1
@@ -161,7 +171,6 @@ def _blocks(css: str) -> tuple[list[tuple[str, str]], str]:
             if depth == 0:
                 blocks.append((css[start:opening], css[opening + 1 : index]))
                 start = index + 1
-        found = _BLOCK_SYNTAX.search(css, index + 1)
     return blocks, css[start:]
 
 
@@ -190,20 +199,14 @@ def _split(text: str, separator: str) -> list[str]:
     """Split at the separators outside brackets, parentheses, strings and comments."""
     syntax = re.compile(rf"/\*|[\"'()\[\]{re.escape(separator)}]")
     parts, depth, start = [], 0, 0
-    found = syntax.search(text)
-    while found:
-        index = found.start()
-        if (after := _skip(text, index)) != index:
-            found = syntax.search(text, after)
-            continue
+    for index in _outside_text(text, syntax):
         if text[index] in "([":
             depth += 1
         elif text[index] in ")]":
             depth -= 1
-        elif depth == 0:  # the separator
+        elif text[index] == separator and depth == 0:
             parts.append(text[start:index])
             start = index + 1
-        found = syntax.search(text, index + 1)
     return [*parts, text[start:]]
 
 
