@@ -122,8 +122,12 @@ def browser(session: nox.Session) -> None:
     Build the site first (nox -s docs). Needs Debian's chromium (/usr/bin/chromium) and
     Node.js with npm. Arguments after -- go to one pytest run instead of the three below.
     """
+    # lstmdoc[notebooks], what a downloaded notebook tells its reader to install.
     session.install(
-        "-e", ".", *nox.project.dependency_groups(PYPROJECT, "browser"), env=COMPILE_BYTECODE
+        "-e",
+        ".[notebooks]",
+        *nox.project.dependency_groups(PYPROJECT, "browser"),
+        env=COMPILE_BYTECODE,
     )
     # axe-core and Lighthouse, pinned by tests/browser/package-lock.json; no install scripts.
     session.run(

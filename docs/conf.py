@@ -91,6 +91,10 @@ nb_execution_raise_on_error = False  # report the failure as a warning: --keep-g
 nb_execution_show_tb = True  # the warning carries the failing cell and its traceback
 nb_output_stderr = "error"  # anything a cell writes to stderr fails the build (with -W)
 nb_merge_streams = True
+# A cell's text/markdown output (IPython.display.Markdown) is rendered as GitHub-flavoured
+# Markdown, as Jupyter renders it: MyST-NB's default, CommonMark, has no tables and would
+# print a table as a paragraph of pipes.
+nb_render_markdown_format = "gfm"
 
 
 def _lstmdoc_fingerprint() -> str:
@@ -174,6 +178,9 @@ napoleon_use_rtype = False
 # Where the project lives once published: the launch buttons and the notebooks that
 # Binder and Colab open are found here. Change it with the repository's real address.
 REPOSITORY_URL = "https://github.com/lstmdoc/lstmdoc"
+# What the first cell of each downloadable notebook tells a reader to install
+# (docs/_ext/notebooks.py): lstmdoc with TensorFlow and Matplotlib, from the repository.
+lstmdoc_notebook_requirement = f"lstmdoc[notebooks] @ git+{REPOSITORY_URL}"
 
 html_theme = "sphinx_book_theme"
 html_math_renderer = "mathml"  # rendered at build time: no MathJax download when a page opens

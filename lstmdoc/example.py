@@ -103,8 +103,9 @@ def train(model: Any, x: Any, y: Any, *, steps: int = STEPS) -> list[float]:
     Every step sees the whole sample, as ``model.fit(x, y, epochs=steps,
     batch_size=1)`` would, and the weights come out the same; but the steps run in
     one ``fit`` call over a ``tf.data`` dataset that repeats the sample ``steps``
-    times, which is several times faster than rebuilding Keras' input pipeline for
-    NumPy arrays at every epoch.
+    times, read by one iterator from the first epoch to the last. That is several
+    times faster: for NumPy arrays, Keras starts a new iterator over its input
+    pipeline at every epoch, besides its other per-epoch work.
 
     Args:
         model: a compiled Keras model.

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))  # where the workflow runs it from
 colab = importlib.import_module("colab")
 
-REQUIREMENT = "lstmdoc[keras,plots] @ git+https://github.com/lstmdoc/lstmdoc@0123abc"
+REQUIREMENT = "lstmdoc[notebooks] @ git+https://github.com/lstmdoc/lstmdoc@0123abc"
 
 
 def _notebook(*sources: str, minor: int = 5) -> dict[str, Any]:

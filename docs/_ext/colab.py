@@ -6,7 +6,7 @@ branch's requirements.txt names; Colab reads no requirements file, and has
 TensorFlow and Matplotlib but not lstmdoc. So the workflow runs this script on the
 notebooks it publishes::
 
-    python docs/_ext/colab.py "lstmdoc[keras,plots] @ git+https://github.com/o/r@SHA" docs/**/*.ipynb
+    python docs/_ext/colab.py "lstmdoc[notebooks] @ git+https://github.com/o/r@SHA" docs/**/*.ipynb
 
 Where ``import lstmdoc`` works (a reader's own machine, Binder, the site's tests)
 the cell does nothing. The notebooks a reader downloads from the site do not have

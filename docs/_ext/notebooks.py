@@ -6,8 +6,9 @@ written by MyST-NB, that notebook still holds the page's hidden cells, which pas
 numbers to the text with ``myst_nb.glue``, so it would need MyST-NB to run, and its
 text would read ``{glue:text}`key```. Here the downloadable copy keeps every line of
 code the page ran except the glue (its import and its calls; a hidden cell left
-empty goes), and writes each glued number into the text as the page shows it: it
-runs wherever lstmdoc is installed.
+empty goes), and writes each glued number into the text as the page shows it. Its
+first cell says what it needs, ``lstmdoc[notebooks]`` (``conf.py`` sets the
+requirement), and it runs wherever that is installed.
 
 The theme's Binder and Colab buttons point at the page's ``.md`` source, which
 neither opens as a notebook. .github/workflows/docs.yml publishes these same
@@ -63,9 +64,26 @@ def _without_glue(source: str) -> str:
     return code
 
 
-def runnable_notebook(notebook: nbformat.NotebookNode, glued: dict[str, Any]) -> str:
+def requirements_cell(requirement: str) -> nbformat.NotebookNode:
+    """A Markdown cell that says what the notebook needs and how to install it."""
+    return nbformat.v4.new_markdown_cell(
+        "This notebook is a page of lstmdoc's documentation, executed when the site was built.\n"
+        "To run it you need Python 3.10 or newer and lstmdoc with its `notebooks` extra, "
+        "which brings TensorFlow and Matplotlib:\n"
+        "\n"
+        "```bash\n"
+        f'python -m pip install "{requirement}"\n'
+        "```",
+        id="requirements",
+    )
+
+
+def runnable_notebook(
+    notebook: nbformat.NotebookNode, glued: dict[str, Any], requirement: str
+) -> str:
     """Return the notebook without its glue, with the glued values in its text.
 
+    Its first cell is :func:`requirements_cell` of ``requirement``.
     Raises ValueError, from ``_without_glue``, for a cell whose glue cannot be removed.
     """
 
@@ -86,7 +104,7 @@ def runnable_notebook(notebook: nbformat.NotebookNode, glued: dict[str, Any]) ->
         if cell.cell_type == "markdown":
             cell.source = _GLUE_ROLE.sub(paste, cell.source)
         cells.append(cell)
-    notebook.cells = cells
+    notebook.cells = [requirements_cell(requirement), *cells]
     return nbformat.writes(notebook)
 
 
@@ -106,7 +124,8 @@ def _rewrite_download(
         _, notebook = cache.merge_match_into_notebook(notebook)
     download = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     try:
-        download.write_text(runnable_notebook(notebook, glued), encoding="utf-8")
+        requirement = app.config.lstmdoc_notebook_requirement
+        download.write_text(runnable_notebook(notebook, glued, requirement), encoding="utf-8")
     except ValueError as error:  # a warning names the page, and fails the strict build
         logger.warning("its downloadable notebook would not run: %s", error, location=pagename)
 
@@ -126,6 +145,8 @@ def _launch_the_notebooks(
 
 def setup(app: Any) -> dict[str, Any]:
     """Run after sphinx-book-theme (priority 501) has copied each notebook and made its buttons."""
+    # What a reader installs to run a downloaded notebook; conf.py sets it.
+    app.add_config_value("lstmdoc_notebook_requirement", "lstmdoc[notebooks]", "html")
     app.connect("html-page-context", _rewrite_download, priority=600)
     app.connect("html-page-context", _launch_the_notebooks, priority=600)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -2,7 +2,8 @@
 
 The notebook is fetched from the served site through the page's own download link,
 then run top to bottom by nbclient in a new kernel of this environment, which has
-lstmdoc, TensorFlow and Matplotlib but not MyST-NB or Sphinx: what a reader has.
+``lstmdoc[notebooks]`` but not MyST-NB or Sphinx: what the notebook's first cell
+tells a reader to install.
 """
 
 from __future__ import annotations
@@ -58,9 +59,12 @@ def download(page, base_url, path) -> nbformat.NotebookNode:
 def test_downloaded_notebook_runs_in_a_fresh_kernel(
     page, base_url, visit, tmp_path, python3_kernel, path
 ):
-    """The page's .ipynb has its outputs, needs no MyST-NB, and runs top to bottom."""
+    """The page's .ipynb says what it needs, has its outputs, and runs top to bottom."""
     notebook = download(page, base_url, path)
     assert visit.problems() == {}
+    first = notebook.cells[0]
+    assert first.cell_type == "markdown"
+    assert 'python -m pip install "lstmdoc[notebooks]' in first.source
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert code
     assert any(cell.outputs for cell in code), "the notebook was saved without its outputs"
