@@ -150,7 +150,7 @@ get_cache(nb_execution_cache_path).list_cache_records()
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # fewer of TensorFlow's C++ log lines
 os.environ.setdefault("PYTHONHASHSEED", "0")
 os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # debugpy's start-up warning
-os.environ["COLUMNS"] = "88"  # argparse wraps the CLI's help to this width on every machine
+os.environ["COLUMNS"] = "78"  # argparse wraps the CLI's help to this width on every machine
 # A private IPython profile whose kernel config keeps C-level log noise off the pages.
 _ipython_dir = BUILD / ".ipython"
 (_ipython_dir / "profile_default").mkdir(parents=True, exist_ok=True)
