@@ -292,6 +292,25 @@ class TestLighterPages:
         assert "calculator" not in other
 
 
+CODE_BOX_WIDTH = 76
+_CODE_CELL = re.compile(r"^```\{code-cell\} ipython3\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+
+
+def _visible_code_cells(page: str) -> list[str]:
+    """The code of a page's cells whose code a reader sees (not remove-cell/remove-input)."""
+    cells = []
+    for body in _CODE_CELL.findall(page):
+        lines = body.splitlines()
+        options = []
+        if lines and lines[0].startswith(":"):  # short options, such as :tags: [...]
+            options = [line for line in lines if line.startswith(":")]
+        elif lines and lines[0] == "---":  # a YAML block of options
+            options = lines[: lines.index("---", 1) + 1]
+        if not re.search(r"remove-(cell|input)", "\n".join(options)):
+            cells.append("\n".join(lines[len(options) :]))
+    return cells
+
+
 class TestPages:
     PAGES = sorted(path for path in DOCS.rglob("*.md") if "_build" not in path.parts)
 
@@ -326,6 +345,21 @@ class TestPages:
         api = "".join(path.read_text() for path in (DOCS / "reference").glob("api*.md"))
         documented = set(re.findall(r"\.\. (?:auto\w+|data):: (\w+)", api))
         assert set(lstmdoc.__all__) - {"__version__"} <= documented
+
+    @pytest.mark.parametrize("page", PAGES, ids=lambda path: str(path.relative_to(DOCS)))
+    def test_every_visible_line_of_code_fits_its_box(self, page):
+        """A reader sees each line of a shown code cell whole: at most 76 characters.
+
+        On a desktop screen the code box shows about 78 characters; a longer line is
+        cut off at its edge. Reformat a cell with ``ruff format --line-length 76``.
+        """
+        long_lines = [
+            line
+            for cell in _visible_code_cells(page.read_text())
+            for line in cell.splitlines()
+            if len(line) > CODE_BOX_WIDTH
+        ]
+        assert long_lines == []
 
     def test_no_page_is_excluded_from_execution(self):
         """conf.py excludes no page from execution and downloads no intersphinx inventory."""
