@@ -32,14 +32,21 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(default=True)
 def tests(session: nox.Session) -> None:
-    """Run the test suite against real Keras; arguments after -- go to pytest."""
+    """Run the test suite against real Keras, on every core; arguments after -- go to pytest.
+
+    The suite executes every page's visible cells in fresh kernels, minutes of work
+    that pytest-xdist spreads over the cores; ``-- -n 0`` runs it in one process.
+    """
     session.install(
         "-e",
         ".",
         *nox.project.dependency_groups(PYPROJECT, "test"),
         env=COMPILE_BYTECODE,
     )
-    session.run("pytest", *session.posargs, env=QUIET_TENSORFLOW)
+    # worksteal: a few tests (a page's cells) take far longer than the rest; an idle
+    # worker takes queued tests from a busy one instead of waiting.
+    parallel = ["-n", "auto", "--dist", "worksteal"]
+    session.run("pytest", *parallel, *session.posargs, env=QUIET_TENSORFLOW)
 
 
 @nox.session(default=True)
