@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import nox
 
 nox.needs_version = ">=2025.2.9"
@@ -126,8 +128,10 @@ def bench(session: nox.Session) -> None:
 def browser(session: nox.Session) -> None:
     """Test the built site in Chromium: pages, accessibility, calculator, notebooks, Lighthouse.
 
-    Build the site first (nox -s docs). Needs Debian's chromium (/usr/bin/chromium) and
-    Node.js with npm. Arguments after -- go to one pytest run instead of the three below.
+    Also writes full-page screenshots of every page (desktop and phone, light and dark)
+    to docs/_build/screenshots/, to review the site as pictures. Build the site first
+    (nox -s docs). Needs Debian's chromium (/usr/bin/chromium) and Node.js with npm.
+    Arguments after -- go to one pytest run instead of the three below.
     """
     session.install(
         "-e", ".", *nox.project.dependency_groups(PYPROJECT, "browser"), env=COMPILE_BYTECODE
@@ -154,6 +158,8 @@ def browser(session: nox.Session) -> None:
         f"{browser_tests}/test_notebooks.py",
         f"{browser_tests}/test_lighthouse.py",
     )
+    # This run writes every page's screenshots afresh: none of a page since removed stays.
+    shutil.rmtree("docs/_build/screenshots", ignore_errors=True)
     session.run(
         "pytest",
         browser_tests,
