@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import nox
 
 nox.needs_version = ">=2025.2.9"
@@ -32,14 +34,21 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(default=True)
 def tests(session: nox.Session) -> None:
-    """Run the test suite against real Keras; arguments after -- go to pytest."""
+    """Run the test suite against real Keras, on every core; arguments after -- go to pytest.
+
+    The suite executes every page's visible cells in fresh kernels, minutes of work
+    that pytest-xdist spreads over the cores; ``-- -n 0`` runs it in one process.
+    """
     session.install(
         "-e",
         ".",
         *nox.project.dependency_groups(PYPROJECT, "test"),
         env=COMPILE_BYTECODE,
     )
-    session.run("pytest", *session.posargs, env=QUIET_TENSORFLOW)
+    # worksteal: a few tests (a page's cells) take far longer than the rest; an idle
+    # worker takes queued tests from a busy one instead of waiting.
+    parallel = ["-n", "auto", "--dist", "worksteal"]
+    session.run("pytest", *parallel, *session.posargs, env=QUIET_TENSORFLOW)
 
 
 @nox.session(default=True)
@@ -119,8 +128,10 @@ def bench(session: nox.Session) -> None:
 def browser(session: nox.Session) -> None:
     """Test the built site in Chromium: pages, accessibility, calculator, notebooks, Lighthouse.
 
-    Build the site first (nox -s docs). Needs Debian's chromium (/usr/bin/chromium) and
-    Node.js with npm. Arguments after -- go to one pytest run instead of the three below.
+    Also writes full-page screenshots of every page (desktop and phone, light and dark)
+    to docs/_build/screenshots/, to review the site as pictures. Build the site first
+    (nox -s docs). Needs Debian's chromium (/usr/bin/chromium) and Node.js with npm.
+    Arguments after -- go to one pytest run instead of the three below.
     """
     # lstmdoc[notebooks], what a downloaded notebook tells its reader to install.
     session.install(
@@ -151,6 +162,8 @@ def browser(session: nox.Session) -> None:
         f"{browser_tests}/test_notebooks.py",
         f"{browser_tests}/test_lighthouse.py",
     )
+    # This run writes every page's screenshots afresh: none of a page since removed stays.
+    shutil.rmtree("docs/_build/screenshots", ignore_errors=True)
     session.run(
         "pytest",
         browser_tests,

@@ -51,6 +51,7 @@ extensions = [
     "mathml",  # docs/_ext/mathml.py
     "notebooks",  # docs/_ext/notebooks.py
     "lighter",  # docs/_ext/lighter.py
+    "raw_markup",  # docs/_ext/raw_markup.py
 ]
 exclude_patterns = ["_build", "_ext", "_ipython", "_templates", "Thumbs.db", ".DS_Store"]
 nitpicky = True
