@@ -312,6 +312,28 @@ def _warn_about_figures_shown_as_text(_app: Any, doctree: nodes.document, _docna
             )
 
 
+# Where this build runs: no reader's machine has these folders, so no output shows them.
+_BUILD_MACHINE_PATHS = tuple(sorted({str(DOCS.parent), sys.prefix}, key=len, reverse=True))
+
+
+def _warn_about_build_paths_in_outputs(_app: Any, doctree: nodes.document, _docname: str) -> None:
+    """Fail the build where a cell's output shows a path of the machine that built the site.
+
+    Such a path, in a repr like ``CompletedProcess(args=['/home/.../python', ...])`` or a
+    traceback, means nothing to a reader and changes from machine to machine.
+    """
+    for block in doctree.findall(nodes.literal_block):
+        if "output" not in block.get("classes", []):
+            continue
+        text = block.astext()
+        for path in _BUILD_MACHINE_PATHS:
+            if path in text:
+                logger.warning(
+                    "a cell's output shows a path of the build machine (%s)", path, location=block
+                )
+                break
+
+
 def setup(app: Any) -> dict[str, Any]:
     """Make a change of lstmdoc's source, or forced execution, re-read every page."""
     app.connect("autodoc-process-docstring", _keep_value_docstring, priority=400)
@@ -319,6 +341,7 @@ def setup(app: Any) -> dict[str, Any]:
     # After myst-nb has picked each output's format: a figure's text/plain
     # alternative, kept next to its image until then, is not a mistake.
     app.connect("doctree-resolved", _warn_about_figures_shown_as_text)
+    app.connect("doctree-resolved", _warn_about_build_paths_in_outputs)
     # A config value with rebuild="env": Sphinx re-reads every page when it changes.
     app.add_config_value("lstmdoc_fingerprint", "", "env")
     # Before the first paint, resolve the theme's "auto" mode to light or dark, so that a

@@ -146,6 +146,14 @@ class TestStrictness:
         assert status != 0
         assert re.search(r"text-figure\.md.*a cell shows a figure as text", output), output
 
+    def test_an_output_showing_the_build_machines_paths_fails_the_build(self, tmp_path):
+        """An output that shows where the build's Python lives, such as a repr, fails it."""
+        page = _page("Paths", "import subprocess, sys\nsubprocess.run([sys.executable, '-c', ''])")
+        source = _site(tmp_path, {"paths": page, "good": GOOD})
+        status, output = _build(source)
+        assert status != 0
+        assert re.search(r"paths\.md.*output shows a path of the build machine", output), output
+
     def test_tensorflow_log_noise_never_reaches_a_page(self, tmp_path):
         """TensorFlow's C++ start-up lines go to the build log; the page builds and shows none."""
         page = _page("TensorFlow", "import tensorflow as tf\nprint(tf.constant(2) * 21)")

@@ -35,8 +35,14 @@ def visit_math(translator: Any, node: nodes.Element) -> None:
 
 
 def visit_math_block(translator: Any, node: nodes.Element) -> None:
-    """Write displayed math as a block MathML element in a scrollable container."""
-    translator.body.append(f'<div class="math-block">{_mathml(node, block=True)}</div>\n')
+    """Write displayed math as a block MathML element in a scrollable container.
+
+    The container is focusable, so that a reader without a mouse can scroll a
+    formula wider than the screen with the arrow keys.
+    """
+    translator.body.append(
+        f'<div class="math-block" tabindex="0">{_mathml(node, block=True)}</div>\n'
+    )
     raise nodes.SkipNode
 
 
