@@ -158,7 +158,7 @@ class TestFindingText:
 
 
 def _markdown_output(text: str) -> str:
-    """A cell that displays text as a Markdown output, as MyST-NB renders it (CommonMark)."""
+    """A cell that displays text as a Markdown output (rendered as conf.py says, GFM)."""
     return f"from IPython.display import Markdown\nMarkdown({text!r})"
 
 
@@ -192,11 +192,22 @@ CLEAN = FRONT_MATTER + textwrap.dedent(
         ```
         """
 )
+# conf.py renders Markdown outputs as GitHub-flavoured Markdown, which has tables; a
+# cell that asks for CommonMark, MyST-NB's default, gets its table as a paragraph.
+_TABLE_CELL = _markdown_output("| a | b |\n| --- | --- |\n| 1 | 2 |")
+COMMONMARK_TABLE = f"""{FRONT_MATTER}
+# Table
+
+```{{code-cell}} ipython3
+---
+mystnb:
+  markdown_format: commonmark
+---
+{_TABLE_CELL}
+```
+"""
 DEFECTS = {
-    "markdown-table": (
-        _page("Table", _markdown_output("| a | b |\n| --- | --- |\n| 1 | 2 |")),
-        "a Markdown table as text",
-    ),
+    "markdown-table": (COMMONMARK_TABLE, "a Markdown table as text"),
     "role-as-text": (_page("Role", _markdown_output("See {ref}`intro`.")), "a MyST role as text"),
     "colon-fence": (
         _page("Fence", _markdown_output(":::{note}\nA note.\n:::")),
