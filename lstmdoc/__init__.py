@@ -20,7 +20,7 @@ from lstmdoc.counting import (
     simple_rnn_param_breakdown,
     simple_rnn_param_count,
 )
-from lstmdoc.explaining import LayerRow, ModelReport, UnsafeModelError, explain, explain_file
+from lstmdoc.explaining import explain, explain_file
 from lstmdoc.forward import ACTIVATIONS, LSTMTrace, lstm_forward, lstm_trace
 from lstmdoc.gates import LSTM_GATE_NAMES, Gate, LSTMGates, split_lstm_weights
 from lstmdoc.gru import GRU_GATE_NAMES, GRUGate, GRUGates, gru_forward, split_gru_weights
@@ -35,6 +35,7 @@ from lstmdoc.pytorch import (
     torch_rnn_param_count,
     torch_rnn_parameter_shapes,
 )
+from lstmdoc.report import LayerRow, LayerWeight, ModelReport, OptimizerRow
 
 try:
     __version__ = version("lstmdoc")
@@ -51,9 +52,10 @@ __all__ = [
     "LSTMGates",
     "LSTMTrace",
     "LayerRow",
+    "LayerWeight",
     "ModelReport",
+    "OptimizerRow",
     "ParamBreakdown",
-    "UnsafeModelError",
     "Weight",
     "__version__",
     "dense_param_breakdown",
