@@ -276,7 +276,10 @@ def _stored_optimizer(saved: keras_files.SavedModel, trainable: int | None) -> O
     if saved.weights is None or not isinstance(spec, dict):
         return None
     stored = saved.weights.size("optimizer")
-    if not stored:  # compiled, but never built: Keras stored no optimizer variables
-        return None
     formula, count, explanation = keras_weights.derive_optimizer(spec, trainable)
+    _, counters, _ = keras_weights.derive_optimizer(spec, 0)
+    if not stored or (stored == counters and count != counters):
+        # Compiled but never built: Keras stores only the counters an optimizer makes
+        # when created, and, like model.summary(), lstmdoc shows no optimizer line.
+        return None
     return OptimizerRow(str(spec.get("class_name")), formula, count, stored, explanation)

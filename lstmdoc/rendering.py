@@ -79,7 +79,12 @@ def verdict(report: ModelReport) -> list[str]:
         lines.append(
             f"lstmdoc derives every layer's count, and each agrees with {report.framework}."
         )
-    elif not unknown and not report.disagreements and all(row.agrees for row in report.rows):
+    elif (
+        not unknown
+        and not report.disagreements
+        and all(row.agrees for row in report.rows)
+        and (optimizer is None or optimizer.check != "DIFFERS")
+    ):
         lines.append(f"Every count agrees with {report.framework}.")
     return lines
 

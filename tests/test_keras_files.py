@@ -206,6 +206,26 @@ class TestReading:
         assert report.agrees
 
 
+class TestFixture:
+    def test_the_committed_tutorial_file_is_what_keras_writes(self, tmp_path):
+        """tests/data/tutorial.keras, which the NumPy-only session reads, matches Keras' own save."""
+        import lstmdoc.example  # noqa: PLC0415
+
+        fixture = Path(__file__).parent / "data" / "tutorial.keras"
+        model = lstmdoc.example.build_model()
+        fresh = save(model, tmp_path / "tutorial.keras")
+        committed, written = lstmdoc.explain_file(fixture), lstmdoc.explain_file(fresh)
+        assert committed.rows == written.rows == lstmdoc.explain(model).rows
+        assert committed.model == written.model == model.name
+        assert committed.total_params == model.count_params()
+
+    def test_a_compiled_but_unbuilt_optimizer_has_no_line(self):
+        """A file saved before training stores Adam's counters only: no optimizer line, as live."""
+        fixture = Path(__file__).parent / "data" / "tutorial.keras"
+        assert keras_files.read(fixture).weights.size("optimizer") == 2  # type: ignore[union-attr]
+        assert lstmdoc.explain_file(fixture).optimizer is None
+
+
 class TestBadFiles:
     def test_a_missing_file(self, tmp_path):
         """A path that does not exist raises ValueError naming the path."""
