@@ -16,7 +16,8 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from lstmdoc import __version__, counting, explaining
+import lstmdoc
+from lstmdoc import counting, explaining
 
 __all__ = ["main"]
 
@@ -37,6 +38,14 @@ class _Parser(argparse.ArgumentParser):
         self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
+class _Version(argparse.Action):
+    """Print lstmdoc's version, looked up only when asked (reading metadata is slow)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object) -> None:
+        print(f"lstmdoc {lstmdoc.__version__}")
+        parser.exit()
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -53,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="lstmdoc",
         description="Explain where a Keras layer's parameter count comes from.",
     )
-    parser.add_argument("--version", action="version", version=f"lstmdoc {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     count = commands.add_parser(
         "count",
