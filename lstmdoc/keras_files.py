@@ -124,8 +124,11 @@ class StoredLayer:
 
     def unknown_reason(self) -> str:
         """Why a custom class in a file is not derived."""
-        name = self.spec.get("registered_name") or self.spec.get("class_name")
-        return f"a custom class ({name}) whose code lstmdoc never runs; {self.reason}"
+        registered = self.spec.get("registered_name")
+        known_as = (
+            f" ({registered})" if registered not in (None, self.spec.get("class_name")) else ""
+        )
+        return f"a custom class{known_as} whose code lstmdoc never runs; {self.reason}"
 
 
 def read(path: Path) -> SavedModel:

@@ -115,42 +115,53 @@ def text(report: ModelReport) -> str:
 
 
 def html_table(report: ModelReport) -> str:
-    """Return the report as an HTML table, its caption the title, its notes beneath."""
+    """Return the report as an HTML table, its caption the title, its notes beneath.
+
+    The columns are the text table's, with each layer's class under its name, so that
+    the table fits beside a notebook's or a page's text.
+    """
     numbers = _numbers(report)
 
     def cell(text: str, tag: str = "td", *, column: str = "", depth: int = 0) -> str:
-        styles = []
-        if column in numbers:
-            styles.append("text-align: right")
-        if depth:
-            styles.append(f"padding-left: {0.5 + 1.5 * depth:g}em")
-        style = f' style="{"; ".join(styles)}"' if styles else ""
-        return f"<{tag}{style}>{html.escape(text)}</{tag}>"
+        # Inline styles, so that the table reads the same in any notebook: numbers
+        # right-aligned, nested rows indented, and lines broken only where they may be
+        # (a header between words, a formula between its terms).
+        align = "right" if column in numbers else "left"
+        indent = f"; padding-left: {0.5 + 1.5 * depth:g}em" if depth else ""
+        wrap = "normal" if tag == "th" or column in {"formula", "layer"} else "nowrap"
+        style = f"padding: 0.15em 0.5em; white-space: {wrap}; text-align: {align}{indent}"
+        return f'<{tag} style="{style}">{text}</{tag}>'
 
-    header = _header(report)
-    head = "".join(cell(text, "th", column=text) for text in header)
+    columns = [column for column in _header(report) if column != "class"]
+    head = "".join(cell(html.escape(column), "th", column=column) for column in columns)
     body = []
     for row in report.rows:
-        cells = _cells(row, name=_short(row))
-        parts = []
-        for column, text in zip(header, cells, strict=True):
-            if column == "check" and text == "DIFFERS":
-                parts.append(
-                    f"<td><strong>DIFFERS from {html.escape(report.framework)}</strong></td>"
-                )
-            else:
-                parts.append(cell(text, column=column, depth=row.depth if column == "layer" else 0))
-        body.append(f"<tr>{''.join(parts)}</tr>")
-    total = _total_cells(report)
-    foot = "".join(
-        cell(text, "th" if column == "layer" else "td", column=column)
-        for column, text in zip(header, total, strict=True)
+        name, layer, *values = (html.escape(text) for text in _cells(row, name=_short(row)))
+        cells = [
+            cell(
+                f'{_breakable_name(name)}<br><span style="font-size: 85%; opacity: 0.75">'
+                f"{layer}</span>",
+                column="layer",
+                depth=row.depth,
+            )
+        ]
+        differs = f"<strong>DIFFERS from {html.escape(report.framework)}</strong>"
+        for column, text in zip(columns[1:], values, strict=True):
+            shown = differs if column == "check" and row.check == "DIFFERS" else text
+            if column == "formula":
+                shown = _breakable_between_terms(shown)
+            cells.append(cell(shown, column=column))
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    total, _, *totals = (html.escape(text) for text in _total_cells(report))
+    foot = cell(total, "th") + "".join(
+        cell(text, column=column) for column, text in zip(columns[1:], totals, strict=True)
     )
     paragraphs = [*_optimizer_lines(report), *verdict(report)]
     notes = "".join(f"<p>{html.escape(text)}</p>" for text in paragraphs)
+    caption = "caption-side: top; text-align: left; padding: 0 0.5em 0.4em; color: inherit"
     return (
         '<div class="lstmdoc-report">'
-        f"<table><caption>{html.escape(title(report))}</caption>"
+        f'<table style="font-size: 90%"><caption style="{caption}">{html.escape(title(report))}</caption>'
         f"<thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(body)}</tbody>"
         f"<tfoot><tr>{foot}</tr></tfoot></table>{notes}</div>"
@@ -160,16 +171,20 @@ def html_table(report: ModelReport) -> str:
 # --- private helpers ----------------------------------------------------------------
 
 
+# The columns, the proof first (lstmdoc's count, the framework's, and whether they
+# agree), then the trainable split: on a narrow screen the split is what scrolls away.
+
+
 def _header(report: ModelReport) -> tuple[str, ...]:
     return (
         "layer",
         "class",
         "formula",
         "lstmdoc",
-        "trainable",
-        "non-trainable",
         report.framework,
         "check",
+        "trainable",
+        "non-trainable",
     )
 
 
@@ -183,10 +198,10 @@ def _cells(row: LayerRow, *, name: str) -> tuple[str, ...]:
         row.layer,
         row.formula or "-",
         _count(row.params),
-        _count(row.trainable_params),
-        _count(row.non_trainable_params),
         _count(row.framework_params),
         row.check,
+        _count(row.trainable_params),
+        _count(row.non_trainable_params),
     )
 
 
@@ -196,10 +211,10 @@ def _total_cells(report: ModelReport) -> tuple[str, ...]:
         "",
         "",
         _count(report.derived_params),
-        _count(report.trainable_params),
-        _count(report.non_trainable_params),
         _count(report.total_params),
         "",
+        _count(report.trainable_params),
+        _count(report.non_trainable_params),
     )
 
 
@@ -219,6 +234,29 @@ def _optimizer_lines(report: ModelReport) -> list[str]:
         ),
         optimizer.explanation,
     ]
+
+
+def _breakable_between_terms(formula: str) -> str:
+    """Keep a formula's innermost brackets whole: it may break only at a `` + `` outside
+    them, as ``2 × (32 × (32 + 32 + 2) +`` then ``32 × (32 + 32 + 1)) + 32``."""
+    depths, depth = [], 0
+    for character in formula:
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        depths.append(depth)
+    outside = max(max(depths, default=0) - 1, 0)  # the deepest brackets never break
+    return "".join(
+        " "
+        if depths[index] <= outside and formula[index - 1 : index + 1] == "+ "
+        else "\u00a0"
+        if character == " "
+        else character
+        for index, character in enumerate(formula)
+    )
+
+
+def _breakable_name(name: str) -> str:
+    """Let a long layer name, such as ``token_and_position_embedding``, break after a ``_``."""
+    return name.replace("_", "_<wbr>")
 
 
 def _short(row: LayerRow) -> str:

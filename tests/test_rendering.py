@@ -81,16 +81,16 @@ class TestText:
             "class",
             "formula",
             "lstmdoc",
-            "trainable",
-            "non-trainable",
             "Keras",
             "check",
+            "trainable",
+            "non-trainable",
         ]
         body = [line for line in lines if line.startswith("  ") and "Dense" in line]
         assert [len(line) - len(line.lstrip()) for line in body] == [2, 4, 4, 2]
         assert [line.split()[0] for line in body] == ["encoder", "lstm", "dense", "head"]
         total = next(line for line in lines if line.strip().startswith("total"))
-        assert total.split() == ["total", "35", "35", "0", "35"]
+        assert total.split() == ["total", "35", "35", "35", "0"]
         assert lines[-1] == "lstmdoc derives every layer's count, and each agrees with Keras."
 
     def test_an_empty_report(self):
@@ -138,7 +138,7 @@ class TestText:
         report = ModelReport("m", (row("linear", framework=9),), 9, framework="PyTorch")
         text = rendering.text(report)
         assert "PyTorch's for linear" in text
-        assert text.splitlines()[2].split()[-2] == "PyTorch"
+        assert text.splitlines()[2].split()[4] == "PyTorch"
 
 
 class TestHtml:
@@ -149,23 +149,28 @@ class TestHtml:
         header, *body, total = parser.rows
         assert header == [
             "layer",
-            "class",
             "formula",
             "lstmdoc",
-            "trainable",
-            "non-trainable",
             "Keras",
             "check",
+            "trainable",
+            "non-trainable",
         ]
-        assert [cells[0] for cells in body] == ["encoder", "lstm", "dense", "head"]
-        assert body[0][2:4] == ["20 + 10", "30"]
-        assert parser.styles[1:-1] == [
-            "",
-            "padding-left: 2em",
-            "padding-left: 2em",
-            "",
+        # Each layer's class is under its name, in the same cell.
+        assert [cells[0] for cells in body] == [
+            "encoderDense",
+            "lstmDense",
+            "denseDense",
+            "headDense",
         ]
-        assert (total[0], total[3]) == ("total", "35")
+        assert [text.replace("\xa0", " ") for text in body[0][1:3]] == ["20 + 10", "30"]
+        indents = [style.partition("padding-left: ")[2] for style in parser.styles[1:-1]]
+        assert indents == ["", "2em", "2em", ""]
+        markup = rendering.html_table(NESTED)
+        assert (
+            markup.count("white-space: nowrap; text-align: right") == 5 * 4
+        )  # rows and total, four numbers each
+        assert (total[0], total[2]) == ("total", "35")
         assert parser.caption == rendering.title(NESTED)
         assert parser.paragraphs == rendering.verdict(NESTED)
 
