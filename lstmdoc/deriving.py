@@ -74,13 +74,19 @@ class _Walk:
         label = keras_weights.label(spec)
         if keras_weights.is_model(spec):
             return self._container(node, path, label, depth, trainable)
-        derivation = keras_weights.derive(spec)
+        # A live layer whose get_config() raised is explained like a custom layer.
+        derivation = None if spec.get("config_error") else keras_weights.derive(spec)
         if isinstance(derivation, Derivation):
             return self._derived(node, derivation, path, depth, trainable)
         if isinstance(derivation, NoFormula):
             return [self._not_derived(node, path, label, depth, derivation.reason)]
+        reason = node.unknown_reason()
+        if spec.get("config_error"):
+            reason = f"its configuration could not be read ({spec['config_error']})"
         if node.members() is None:
-            return [self._not_derived(node, path, label, depth, node.unknown_reason())]
+            return [self._not_derived(node, path, label, depth, reason)]
+        if spec.get("config_error"):
+            self.notes.append(f"{path} ({label}): {reason}; the layers it holds are explained.")
         return self._container(node, path, label, depth, trainable)
 
     def members(self, node: LayerNode, depth: int, trainable: bool) -> list[LayerRow]:

@@ -233,13 +233,23 @@ def _live_spec(keras: Any, layer: Any) -> Spec:
         "registered_name": None,
     }
     if keras_weights.is_builtin(spec) and not isinstance(layer, keras.Model):
-        spec["config"] = layer.get_config()
-        spec["build_config"] = layer.get_build_config()
+        try:
+            spec["config"] = layer.get_config()
+            spec["build_config"] = layer.get_build_config()
+        except Exception as error:  # noqa: BLE001  (a wrapped custom layer's get_config may raise anything)
+            spec["config"] = {"name": layer.name, "trainable": layer.trainable}
+            spec["config_error"] = f"{type(error).__name__}: {_first_line(error)}"
     else:
         # A model or custom layer is explained through the layers it holds: its own
         # get_config() may not even exist.
         spec["config"] = {"name": layer.name, "trainable": layer.trainable}
     return spec
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    text = lines[0] if lines else ""
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def _sum_trainable(rows: Sequence[LayerRow]) -> int | None:

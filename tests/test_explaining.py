@@ -251,6 +251,34 @@ class TestModels:
         assert [row.name for row in report.rows] == ["encoder", "head"]
         assert_matches_keras(report, model)
 
+    def test_a_wrapper_whose_config_cannot_be_read(self):
+        """A wrapper of a custom layer without get_config is explained through what it holds."""
+
+        class Unserializable(layers.Layer):  # type: ignore[misc]
+            def __init__(self, thing):
+                super().__init__(name="unserializable")
+                self.thing = thing  # an object Keras cannot put in a config
+                self.dense = layers.Dense(3, name="dense")
+
+            def build(self, input_shape):
+                self.dense.build(input_shape)
+
+            def call(self, inputs):
+                return self.dense(inputs)
+
+        wrapper = layers.TimeDistributed(Unserializable(object()), name="wrapper")
+        model = keras.Sequential([keras.Input(shape=(4, 5)), wrapper])
+        with pytest.raises(NotImplementedError):
+            wrapper.get_config()
+        report = lstmdoc.explain(model)
+        assert [row.name for row in report.rows] == [
+            "wrapper",
+            "wrapper/unserializable",
+            "wrapper/unserializable/dense",
+        ]
+        assert_matches_keras(report, model)
+        assert "wrapper (TimeDistributed): its configuration could not be read" in report.notes[0]
+
     def test_a_shared_layer_is_counted_once(self):
         """A layer applied twice owns one set of weights, and gets one row, as in Keras."""
         shared = layers.Dense(4, name="shared")
@@ -329,28 +357,31 @@ class TestIndependenceFromKerasCounts:
 # --- random models -------------------------------------------------------------------------
 
 UNITS = st.integers(1, 6)
-BLOCKS = st.recursive(
-    st.one_of(
-        st.tuples(st.just("lstm"), UNITS, st.booleans()),
-        st.tuples(st.just("gru"), UNITS, st.booleans()),
-        st.tuples(st.just("simple_rnn"), UNITS, st.booleans()),
-        st.tuples(st.just("bidirectional"), UNITS, st.sampled_from(["concat", "sum"])),
-        st.tuples(
-            st.just("cells"),
-            st.lists(st.sampled_from(["LSTMCell", "GRUCell"]), min_size=1, max_size=2),
-            UNITS,
-        ),
-        st.tuples(st.just("conv1d"), UNITS, st.integers(1, 3)),
-        st.tuples(st.just("dense"), UNITS, st.booleans()),
-        st.tuples(st.just("einsum"), UNITS, st.booleans()),
-        st.tuples(st.just("time_distributed"), UNITS, st.booleans()),
-        st.tuples(st.just("layer_normalization"), st.booleans(), st.booleans()),
-        st.tuples(st.just("batch_normalization"), st.booleans(), st.booleans()),
-        st.tuples(st.just("transformer"), st.integers(1, 2), UNITS),
-        st.tuples(st.just("residual")),
+LEAVES = st.one_of(
+    st.tuples(st.just("lstm"), UNITS, st.booleans()),
+    st.tuples(st.just("gru"), UNITS, st.booleans()),
+    st.tuples(st.just("simple_rnn"), UNITS, st.booleans()),
+    st.tuples(st.just("bidirectional"), UNITS, st.sampled_from(["concat", "sum"])),
+    st.tuples(
+        st.just("cells"),
+        st.lists(st.sampled_from(["LSTMCell", "GRUCell"]), min_size=1, max_size=2),
+        UNITS,
     ),
-    lambda inner: st.tuples(st.just("nested"), st.lists(inner, min_size=1, max_size=2)),
-    max_leaves=4,
+    st.tuples(st.just("conv1d"), UNITS, st.integers(1, 3)),
+    st.tuples(st.just("dense"), UNITS, st.booleans()),
+    st.tuples(st.just("einsum"), UNITS, st.booleans()),
+    st.tuples(st.just("time_distributed"), UNITS, st.booleans()),
+    st.tuples(st.just("layer_normalization"), st.booleans(), st.booleans()),
+    st.tuples(st.just("batch_normalization"), st.booleans(), st.booleans()),
+    st.tuples(st.just("transformer"), st.integers(1, 2), UNITS),
+    st.tuples(st.just("residual")),
+)
+# A nested Sequential of blocks, itself possibly holding another.
+NESTED = st.tuples(st.just("nested"), st.lists(LEAVES, min_size=1, max_size=2))
+BLOCKS = st.one_of(
+    LEAVES,
+    NESTED,
+    st.tuples(st.just("nested"), st.lists(st.one_of(LEAVES, NESTED), min_size=1, max_size=2)),
 )
 CUSTOM = {"TokenAndPositionEmbedding", "TransformerBlock", "Residual"}
 
