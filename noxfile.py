@@ -53,10 +53,11 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(default=True)
 def minimal(session: nox.Session) -> None:
-    """Prove that lstmdoc and its counting CLI work with NumPy alone, without TensorFlow."""
+    """Prove that lstmdoc, its counting and lstmdoc explain work with NumPy alone, no TensorFlow."""
     session.install(".")
     session.run("python", "tests/check_minimal_install.py")
     session.run("lstmdoc", "count", "lstm", "--units", "20", "--features", "1")
+    session.run("lstmdoc", "explain", "tests/data/tutorial.keras")
 
 
 @nox.session(default=False, python="3.11", venv_backend="virtualenv")

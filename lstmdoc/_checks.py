@@ -3,20 +3,27 @@
 Every check raises before any work is done, and its message names the argument,
 what it got and what it expected, so a reader never meets an IndexError from deep
 inside NumPy.
+
+NumPy is imported only by the checks that make arrays: a value can only be a NumPy
+object if NumPy is imported already, so the others look it up in ``sys.modules``,
+and counting and explaining a saved file stay free of NumPy's import time.
 """
 
 from __future__ import annotations
 
 import numbers
-from typing import Any
+import sys
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-from numpy.typing import NDArray
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 
 def describe(value: Any) -> str:
     """Return a short description of ``value`` for an error message."""
-    if isinstance(value, np.ndarray):
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and isinstance(value, numpy.ndarray):
         return f"an array of shape {value.shape}"
     text = repr(value)
     if len(text) > 40:
@@ -30,7 +37,7 @@ def positive_int(name: str, value: Any) -> int:
     Booleans, floats (even ``2.0``), strings and ``None`` are refused with a
     ``TypeError``; zero and negative integers with a ``ValueError``.
     """
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+    if _is_bool(value) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be a positive integer, got {describe(value)}")
     if value < 1:
         raise ValueError(f"{name} must be a positive integer (1 or more), got {int(value)}")
@@ -39,7 +46,7 @@ def positive_int(name: str, value: Any) -> int:
 
 def flag(name: str, value: Any) -> bool:
     """Return ``value`` if it is a bool, else raise ``TypeError``."""
-    if not isinstance(value, (bool, np.bool_)):
+    if not _is_bool(value):
         raise TypeError(f"{name} must be True or False, got {describe(value)}")
     return bool(value)
 
@@ -50,6 +57,8 @@ def float_array(name: str, value: Any, *, ndim: int) -> NDArray[np.floating[Any]
     Float32 input stays float32 and float64 stays float64; integer input becomes
     float64. Non-numeric input raises ``TypeError``; the wrong rank ``ValueError``.
     """
+    import numpy as np  # noqa: PLC0415  (only the checks that make arrays need NumPy)
+
     if value is None or isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be a {ndim}-D numeric array, got {describe(value)}")
     try:
@@ -82,4 +91,9 @@ def sequence_input(value: Any, *, features: int) -> NDArray[np.float64]:
         )
     if x.shape[0] == 0 or x.shape[1] == 0:
         raise ValueError(f"x must have at least one sample and one time step, got {x.shape}")
-    return x.astype(np.float64)
+    return x.astype("float64")
+
+
+def _is_bool(value: Any) -> bool:
+    numpy = sys.modules.get("numpy")
+    return isinstance(value, bool) or (numpy is not None and isinstance(value, numpy.bool_))

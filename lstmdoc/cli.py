@@ -2,23 +2,22 @@
 
 ``lstmdoc count lstm --units 20 --features 1`` prints where an LSTM's 1,760
 parameters come from. Counting imports no TensorFlow, so it answers at once.
-``lstmdoc explain model.keras`` explains every layer of a saved model; it loads
-the file in Keras' safe mode and never runs code from it.
+``lstmdoc explain model.keras`` explains every layer of a saved model from the
+file's configuration, without importing TensorFlow or Keras, and never runs code
+stored in the file.
 A bad argument prints one line on stderr and exits with status 2.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
 import sys
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import NoReturn
 
-from lstmdoc import __version__, counting, explaining
+import lstmdoc
+from lstmdoc import counting, explaining
 
 __all__ = ["main"]
 
@@ -39,6 +38,14 @@ class _Parser(argparse.ArgumentParser):
         self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
+class _Version(argparse.Action):
+    """Print lstmdoc's version, looked up only when asked (reading metadata is slow)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object) -> None:
+        print(f"lstmdoc {lstmdoc.__version__}")
+        parser.exit()
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -55,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="lstmdoc",
         description="Explain where a Keras layer's parameter count comes from.",
     )
-    parser.add_argument("--version", action="version", version=f"lstmdoc {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     count = commands.add_parser(
         "count",
@@ -94,8 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="explain every layer's parameter count in a saved .keras model",
         description=(
             "Explain the parameter count of every layer of a model saved with "
-            "model.save('model.keras'). The file is loaded in Keras' safe mode: a model "
-            "that would run Python code from the file to load (a Lambda layer) is refused."
+            "model.save('model.keras'), from the file's configuration. Neither TensorFlow "
+            "nor Keras is imported, and nothing stored in the file is run: a custom class "
+            "is listed with the count stored for it in the weights file (read with h5py, "
+            "if installed)."
         ),
     )
     explain_command.add_argument("file", metavar="FILE", help="a .keras file")
@@ -127,40 +136,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _explain(file: str, *, as_json: bool) -> int:
     """Run ``lstmdoc explain FILE``: print the report, or one line on stderr."""
     try:
-        with _native_stderr_silenced():
-            report = explaining.explain_file(file)
+        report = explaining.explain_file(file)
     except (TypeError, ValueError) as error:
-        message = " ".join(str(error).split())  # one line, whatever Keras wrote
+        message = " ".join(str(error).split())  # one line, whatever the file held
         print(f"lstmdoc explain: error: {message}", file=sys.stderr)
         return USAGE_ERROR
     return _print(report.to_json() if as_json else str(report))
-
-
-@contextlib.contextmanager
-def _native_stderr_silenced() -> Iterator[None]:
-    """Point file descriptor 2 at /dev/null while TensorFlow loads and runs.
-
-    TensorFlow's C++ start-up lines ("oneDNN custom operations are on", ...) are
-    written straight to the descriptor, past Python and whatever
-    TF_CPP_MIN_LOG_LEVEL says; an error must stay one line on stderr. Nothing of
-    ours is lost: errors are raised, and printed after the descriptor is restored.
-    """
-    sys.stderr.flush()
-    try:
-        saved = os.dup(2)
-    except OSError:  # no descriptor 2 to silence
-        saved = None
-    if saved is None:
-        yield
-        return
-    try:
-        with Path(os.devnull).open("w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-        yield
-    finally:
-        sys.stderr.flush()
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 def _print(text: str) -> int:

@@ -6,277 +6,41 @@ number comes from::
     >>> print(lstmdoc.explain(model))
     Model 'sequential': 2,180 parameters (2,180 trainable, 0 non-trainable)
 
-      layer  class  formula                lstmdoc  Keras  check
-      ----------------------------------------------------------
-      lstm   LSTM   4 × 20 × (1 + 20 + 1)    1,760  1,760  ok
-      dense  Dense  20 × (20 + 1)              420    420  ok
+      layer  class  formula                lstmdoc  trainable  non-trainable  Keras  check
+      ------------------------------------------------------------------------------------
+      lstm   LSTM   4 × 20 × (1 + 20 + 1)    1,760      1,760              0  1,760  ok
+      dense  Dense  20 × (20 + 1)              420        420              0    420  ok
       ...
 
 Each formula is derived from the layer's configuration (``units``, ``filters``,
-``kernel_size`` ...) and the shape it was built on, never from its weights, and
-set beside Keras' own count: a disagreement is shown, not hidden. A layer lstmdoc
-has no formula for is listed with Keras' count alone.
+``kernel_size`` ...) and the shape it was built on, never from its weights, by the
+rules of :mod:`lstmdoc.keras_weights`, and set beside Keras' own count: a
+disagreement is shown, not hidden. Layers built inside other layers (a
+Bidirectional's two directions, an attention layer's projections, the layers of a
+custom layer) are listed beneath them.
 
-TensorFlow and Keras are imported only when a function here needs them: a model
-passed in has imported them already.
+:func:`explain_file` explains a saved ``.keras`` file by the same rules, from its
+``config.json``, without importing Keras or TensorFlow and without running anything
+stored in the file. TensorFlow and Keras are imported by nothing here: a model
+passed to :func:`explain` has imported them already.
 """
 
 from __future__ import annotations
 
-import html
-import json
 import math
 import os
 import sys
-import warnings
-import zipfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from lstmdoc import counting
+from lstmdoc import deriving, keras_files, keras_weights
 from lstmdoc._checks import describe
+from lstmdoc.deriving import LayerNode
+from lstmdoc.keras_weights import Spec
+from lstmdoc.report import LayerRow, LayerWeight, ModelReport, OptimizerRow
 
-__all__ = ["LayerRow", "ModelReport", "UnsafeModelError", "explain", "explain_file"]
-
-Shape = tuple[Any, ...]
-
-
-class UnsafeModelError(ValueError):
-    """A saved model that only loads by running Python code from the file."""
-
-
-@dataclass(frozen=True)
-class LayerRow:
-    """One layer that owns weights, and where its parameter count comes from.
-
-    Attributes:
-        name: the layer's name; inside a nested model, a path such as ``encoder/lstm``.
-        layer: the Keras class name, such as ``"LSTM"``; for a wrapper, with the
-            wrapped class in parentheses, such as ``"Bidirectional(LSTM)"``.
-        formula: the formula with this layer's numbers, such as
-            ``4 × 20 × (1 + 20 + 1)``, or ``None`` where lstmdoc has no formula.
-        params: the count lstmdoc derives, or ``None`` where it has no formula.
-        keras_params: Keras' own count, ``layer.count_params()``.
-        trainable_params: how many of Keras' count are trainable.
-        non_trainable_params: how many are not (moving statistics, frozen layers).
-    """
-
-    name: str
-    layer: str
-    formula: str | None
-    params: int | None
-    keras_params: int
-    trainable_params: int
-    non_trainable_params: int
-
-    @property
-    def derived(self) -> bool:
-        """Whether lstmdoc derives this layer's count (False: Keras' count alone)."""
-        return self.params is not None
-
-    @property
-    def agrees(self) -> bool:
-        """Whether lstmdoc derives the count and it equals Keras' count."""
-        return self.params == self.keras_params
-
-    @property
-    def check(self) -> str:
-        """``"ok"``, ``"DIFFERS"`` (derived, but not Keras' count) or ``"not derived"``."""
-        if not self.derived:
-            return "not derived"
-        return "ok" if self.agrees else "DIFFERS"
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the row as plain JSON-ready Python values."""
-        return {
-            "name": self.name,
-            "layer": self.layer,
-            "formula": self.formula,
-            "params": self.params,
-            "keras_params": self.keras_params,
-            "trainable_params": self.trainable_params,
-            "non_trainable_params": self.non_trainable_params,
-            "derived": self.derived,
-            "agrees": self.agrees,
-        }
-
-
-@dataclass(frozen=True)
-class ModelReport:
-    """A model's parameter count explained: one :class:`LayerRow` per layer with weights.
-
-    ``str(report)`` is a plain-text table, ``report._repr_html_()`` an HTML table
-    (what a notebook shows), and ``report.to_dict()`` plain values for scripts.
-
-    Attributes:
-        model: the model's name.
-        rows: the layers that own weights, in model order, nested models expanded.
-        total_params: Keras' total, ``model.count_params()``.
-        trainable_params: the trainable part of the total.
-        non_trainable_params: the rest.
-    """
-
-    model: str
-    rows: tuple[LayerRow, ...]
-    total_params: int
-    trainable_params: int
-    non_trainable_params: int
-
-    @property
-    def derived_params(self) -> int | None:
-        """The sum of lstmdoc's counts, or ``None`` if some layer is not derived."""
-        if not self.all_derived:
-            return None
-        return sum(row.params for row in self.rows if row.params is not None)
-
-    @property
-    def all_derived(self) -> bool:
-        """Whether lstmdoc derives every layer's count."""
-        return all(row.derived for row in self.rows)
-
-    @property
-    def agrees(self) -> bool:
-        """Whether every layer is derived, each count equals Keras', and so do the totals."""
-        return all(row.agrees for row in self.rows) and self.derived_params == self.total_params
-
-    @property
-    def disagreements(self) -> tuple[LayerRow, ...]:
-        """The derived rows whose count differs from Keras' count."""
-        return tuple(row for row in self.rows if row.derived and not row.agrees)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the report as plain JSON-ready Python values."""
-        return {
-            "model": self.model,
-            "rows": [row.to_dict() for row in self.rows],
-            "total_params": self.total_params,
-            "trainable_params": self.trainable_params,
-            "non_trainable_params": self.non_trainable_params,
-            "derived_params": self.derived_params,
-            "all_derived": self.all_derived,
-            "agrees": self.agrees,
-        }
-
-    def to_json(self, *, indent: int | None = 2) -> str:
-        """Return :meth:`to_dict` as a JSON string."""
-        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
-
-    def __str__(self) -> str:
-        """Return the report as a plain-text table for a terminal."""
-        header = ("layer", "class", "formula", "lstmdoc", "Keras", "check")
-        rows = [header]
-        rows += [
-            (
-                row.name,
-                row.layer,
-                row.formula or "-",
-                "-" if row.params is None else f"{row.params:,}",
-                f"{row.keras_params:,}",
-                row.check,
-            )
-            for row in self.rows
-        ]
-        derived = self.derived_params
-        rows.append(
-            (
-                "total",
-                "",
-                "",
-                "-" if derived is None else f"{derived:,}",
-                f"{self.total_params:,}",
-                "",
-            )
-        )
-        widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
-
-        def line(row: tuple[str, ...]) -> str:
-            cells = [
-                f"{cell:>{width}}" if column in (3, 4) else f"{cell:<{width}}"
-                for column, (cell, width) in enumerate(zip(row, widths, strict=True))
-            ]
-            return ("  " + "  ".join(cells)).rstrip()
-
-        body = [line(row) for row in rows]
-        rule = "  " + "-" * (max(len(text) for text in body) - 2)
-        if not self.rows:
-            return "\n".join([self._title(), "", *self._verdict()])
-        table = [body[0], rule, *body[1:-1], rule, body[-1]]
-        return "\n".join([self._title(), "", *table, "", *self._verdict()])
-
-    def _repr_html_(self) -> str:
-        """Return the report as an HTML table, as Jupyter and the docs site show it."""
-        right = ' style="text-align: right"'
-
-        def cell(text: str, tag: str = "td", *, number: bool = False) -> str:
-            return f"<{tag}{right if number else ''}>{html.escape(text)}</{tag}>"
-
-        head = "".join(
-            cell(text, "th", number=text in {"lstmdoc", "Keras"})
-            for text in ("layer", "class", "formula", "lstmdoc", "Keras", "check")
-        )
-        body = []
-        for row in self.rows:
-            check = row.check if row.check != "DIFFERS" else "DIFFERS from Keras"
-            body.append(
-                "<tr>"
-                + cell(row.name)
-                + cell(row.layer)
-                + cell(row.formula or "-")
-                + cell("-" if row.params is None else f"{row.params:,}", number=True)
-                + cell(f"{row.keras_params:,}", number=True)
-                + (
-                    f"<td><strong>{html.escape(check)}</strong></td>"
-                    if row.derived and not row.agrees
-                    else cell(check)
-                )
-                + "</tr>"
-            )
-        derived = self.derived_params
-        foot = (
-            "<tr>"
-            + cell("total", "th")
-            + cell("")
-            + cell("")
-            + cell("-" if derived is None else f"{derived:,}", number=True)
-            + cell(f"{self.total_params:,}", number=True)
-            + cell("")
-            + "</tr>"
-        )
-        verdict = "".join(f"<p>{html.escape(text)}</p>" for text in self._verdict())
-        return (
-            '<div class="lstmdoc-report">'
-            f"<table><caption>{html.escape(self._title())}</caption>"
-            f"<thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(body)}</tbody>"
-            f"<tfoot>{foot}</tfoot></table>{verdict}</div>"
-        )
-
-    def _title(self) -> str:
-        return (
-            f"Model {self.model!r}: {self.total_params:,} parameters "
-            f"({self.trainable_params:,} trainable, {self.non_trainable_params:,} non-trainable)"
-        )
-
-    def _verdict(self) -> list[str]:
-        if not self.rows:
-            return ["No layer owns weights."]
-        lines = []
-        if self.disagreements:
-            details = ", ".join(
-                f"{row.name} (lstmdoc {row.params:,}, Keras {row.keras_params:,})"
-                for row in self.disagreements
-            )
-            lines.append(f"DISAGREEMENT: lstmdoc's count differs from Keras' for {details}.")
-        not_derived = [row.name for row in self.rows if not row.derived]
-        if not_derived:
-            lines.append(
-                f"lstmdoc has no formula for {', '.join(not_derived)}: Keras' count is shown alone."
-            )
-        if self.agrees:
-            lines.append("lstmdoc derives every layer's count, and each agrees with Keras.")
-        return lines
+__all__ = ["explain", "explain_file"]
 
 
 def explain(model: Any) -> ModelReport:
@@ -284,11 +48,13 @@ def explain(model: Any) -> ModelReport:
 
     Args:
         model: a built ``keras.Model`` (Sequential, functional or subclassed; nested
-            models are expanded), or a single built Keras layer.
+            models and custom layers are explained through the layers they hold), or
+            a single built Keras layer.
 
     Returns:
-        A :class:`ModelReport` with one row per layer that owns weights, in model
-        order, and Keras' totals.
+        A :class:`~lstmdoc.report.ModelReport`: one row per layer that owns weights,
+        in model order, the layers inside each beneath it, Keras' total and, if the
+        model has a built optimizer, its variables.
 
     Raises:
         TypeError: ``model`` is not a Keras model or layer.
@@ -304,335 +70,226 @@ def explain(model: Any) -> ModelReport:
             "yet: start it with keras.Input, as in keras.Sequential([keras.Input(shape=("
             f"timesteps, features)), ...]), or call {kind}.build(input_shape) first"
         )
+    node = _LiveLayer(keras, model, set())
     if isinstance(model, keras.Model):
-        rows = list(_model_rows(keras, model, prefix="", seen=set()))
-    elif model.weights:
-        rows = [_row(model, model.name)]
+        rows, notes = deriving.walk_members(node)
     else:
-        rows = []
+        rows, notes = deriving.walk_layer(node)
+    trainable = _sum_trainable(rows)
     return ModelReport(
         model=model.name,
         rows=tuple(rows),
         total_params=int(model.count_params()),
-        trainable_params=_size(model.trainable_weights),
-        non_trainable_params=_size(model.non_trainable_weights),
+        optimizer=_live_optimizer(model, trainable),
+        notes=tuple(notes),
     )
 
 
 def explain_file(path: str | os.PathLike[str]) -> ModelReport:
-    """Load a model saved as ``.keras`` without running any code from it, and explain it.
+    """Explain a model saved as ``.keras``, reading its files as data.
 
-    The file is read with Keras' safe mode, after lstmdoc has looked through its
-    configuration itself: a model with a ``Lambda`` layer, which loads only by
-    running the Python code stored in the file, is refused.
+    The layers are derived from the archive's ``config.json`` by the same rules as
+    a live model's. Keras' own counts are read from the sizes of the arrays in its
+    ``model.weights.h5`` when h5py is installed. Neither Keras nor TensorFlow is
+    imported, and nothing in the file is deserialized or run: a ``Lambda`` layer's
+    code, or a custom class, never executes. A custom class is listed with the
+    count stored for it and a note.
 
     Args:
         path: a ``.keras`` file, as written by ``model.save("model.keras")``.
 
     Returns:
-        :func:`explain` of the loaded model.
+        A :class:`~lstmdoc.report.ModelReport`, as :func:`explain` returns for the model.
 
     Raises:
         TypeError: ``path`` is not a string or path.
-        UnsafeModelError: the model would run code from the file to load
-            (a ``ValueError``).
         ValueError: the file does not exist, is not a ``.keras`` archive, is corrupt,
-            or Keras cannot load it.
+            or its configuration is not a Keras model's.
     """
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a path to a .keras file, got {describe(path)}")
-    file = Path(path)
-    config = _read_config(file)
-    code = list(dict.fromkeys(_lambda_layers(config)))
-    if code:
-        raise UnsafeModelError(
-            f"path {str(file)!r} holds Python code that would have to run to load it "
-            f"({', '.join(code)}); lstmdoc loads models in Keras' safe mode and refuses it"
-        )
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's start-up lines
-    import keras  # noqa: PLC0415  (lazy: `import lstmdoc` never imports TensorFlow)
-
+    saved = keras_files.read(Path(path))
+    config = saved.config
+    node = keras_files.StoredLayer(
+        config,
+        saved.weights,
+        "" if saved.weights is not None else None,
+        saved.weights_note or "its count is the size of its arrays in the weights file",
+    )
     try:
-        with warnings.catch_warnings():
-            # Counting needs neither the optimizer nor the compiled state, whose
-            # warnings would only be noise here.
-            warnings.simplefilter("ignore")
-            model = keras.saving.load_model(file, compile=False, safe_mode=True)
-    except Exception as error:  # noqa: BLE001  (Keras raises many kinds; each becomes one line)
-        message = _first_line(error)
-        if "safe_mode" in message:
-            raise UnsafeModelError(
-                f"path {str(file)!r} needs unsafe deserialization to load, which lstmdoc "
-                f"refuses: {message}"
-            ) from None
+        if keras_weights.is_model(config):
+            rows, notes = deriving.walk_members(node)
+        else:
+            rows, notes = deriving.walk_layer(node)
+    except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as error:
         raise ValueError(
-            f"path {str(file)!r} could not be loaded as a Keras model: {message}"
+            f"path {str(path)!r} holds a configuration lstmdoc cannot read: {error}"
         ) from None
-    return explain(model)
-
-
-# --- private helpers: walking the model ---------------------------------------------
-
-
-def _model_rows(keras: Any, model: Any, prefix: str, seen: set[int]) -> Iterator[LayerRow]:
-    """Yield a row per layer with weights, expanding nested models into ``outer/inner``."""
-    for layer in model.layers:
-        if id(layer) in seen:  # a shared layer's weights count once, as in Keras
-            continue
-        seen.add(id(layer))
-        name = f"{prefix}{layer.name}"
-        if isinstance(layer, keras.Model):
-            yield from _model_rows(keras, layer, f"{name}/", seen)
-        elif layer.weights:
-            yield _row(layer, name)
-
-
-def _row(layer: Any, name: str) -> LayerRow:
-    derivation = _derive(layer, _input_shape(layer))
-    return LayerRow(
-        name=name,
-        layer=_class_name(layer),
-        formula=None if derivation is None else derivation[0],
-        params=None if derivation is None else derivation[1],
-        keras_params=int(layer.count_params()),
-        trainable_params=_size(layer.trainable_weights),
-        non_trainable_params=_size(layer.non_trainable_weights),
+    if saved.weights_note:
+        notes.append(f"{saved.weights_note}.")
+    model_config = config.get("config")
+    name = model_config.get("name") if isinstance(model_config, dict) else None
+    return ModelReport(
+        model=str(name or config.get("class_name")),
+        rows=tuple(rows),
+        total_params=None if saved.weights is None else saved.weights.model_params,
+        optimizer=_stored_optimizer(saved, _sum_trainable(rows)),
+        source=str(path),
+        notes=tuple(notes),
     )
 
 
-def _class_name(layer: Any) -> str:
-    name = type(layer).__name__
-    if name == "Bidirectional":
-        return f"{name}({type(layer.forward_layer).__name__})"
-    if name == "TimeDistributed":
-        return f"{name}({type(layer.layer).__name__})"
-    return name
+# --- private helpers: a live Keras layer as the walk sees it -------------------------------
 
 
-def _size(weights: Any) -> int:
-    return sum(math.prod(int(size) for size in weight.shape) for weight in weights)
+class _LiveLayer:
+    """A live Keras layer: its spec from ``get_config()``, its count from Keras."""
+
+    def __init__(self, keras: Any, layer: Any, seen: set[int], spec: Spec | None = None) -> None:
+        self._keras = keras
+        self._layer = layer
+        self._seen = seen  # layers already explained: a shared layer's weights count once
+        self._spec = spec
+        self._members: list[LayerNode] | None = None
+
+    @property
+    def spec(self) -> Spec:
+        if self._spec is None:
+            self._spec = _live_spec(self._keras, self._layer)
+        return self._spec
+
+    def framework_params(self) -> int | None:
+        return int(self._layer.count_params()) if self._layer.built else None
+
+    def sublayer(self, spec: Spec) -> LayerNode:
+        config = spec.get("config")
+        name = config.get("name") if isinstance(config, dict) else None
+        for inner in self._layer._flatten_layers(include_self=False, recursive=True):
+            if inner.name == name:
+                return _LiveLayer(self._keras, inner, self._seen, spec)
+        return _Detached(spec)
+
+    def members(self) -> Sequence[LayerNode]:
+        if self._members is None:
+            if isinstance(self._layer, self._keras.Model):
+                inner = list(self._layer.layers)
+            else:
+                # Keras' Model.layers is this same list, for models; a layer has no
+                # public name for the layers it tracks.
+                inner = list(self._layer._flatten_layers(include_self=False, recursive=False))
+            self._members = []
+            for layer in inner:
+                if id(layer) not in self._seen:
+                    self._seen.add(id(layer))
+                    self._members.append(_LiveLayer(self._keras, layer, self._seen))
+        return self._members
+
+    def declared_weights(self) -> Sequence[LayerWeight]:
+        tracked = {
+            id(weight)
+            for layer in self._layer._flatten_layers(include_self=False, recursive=True)
+            for weight in layer.weights
+        }
+        return [
+            LayerWeight(
+                str(weight.name), tuple(int(size) for size in weight.shape), bool(weight.trainable)
+            )
+            for weight in self._layer.weights
+            if id(weight) not in tracked
+        ]
+
+    def unknown_reason(self) -> str:
+        return "lstmdoc could not look inside it"
 
 
-def _input_shape(layer: Any) -> Shape | None:
-    """The input shape the layer was built on, as Keras records it, or ``None``."""
-    config = layer.get_build_config() or {}
-    shape = config.get("input_shape")
-    if shape is None and config.get("shapes_dict"):
-        # build() took several shapes, such as an RNN's sequences and initial state:
-        # the first is the input's.
-        shape = next(iter(config["shapes_dict"].values()))
-    return None if shape is None else tuple(shape)
+class _Detached:
+    """A layer a rule says is built inside another, where no live layer of that name is."""
 
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
 
-# --- private helpers: one formula per layer type ----------------------------------------
-
-Derivation = tuple[str, int]
-
-
-def _derive(layer: Any, shape: Shape | None) -> Derivation | None:
-    """Return ``(formula, count)`` for a layer from its configuration, or ``None``."""
-    if getattr(layer, "quantization_mode", None):  # quantized weights have other shapes
+    def framework_params(self) -> int | None:
         return None
-    rule = _RULES.get(type(layer).__name__)
-    if rule is None or type(layer).__module__.split(".")[0] != "keras":
+
+    def sublayer(self, spec: Spec) -> LayerNode:
+        return _Detached(spec)
+
+    def members(self) -> Sequence[LayerNode] | None:
         return None
-    try:
-        return rule(layer, shape)
-    except (AttributeError, TypeError, ValueError, IndexError, KeyError):
-        return None  # an unusual configuration: listed as not derived, never a crash
 
-
-def _group(formula: str) -> str:
-    """Parenthesise a formula with a top-level ``+`` before it is multiplied."""
-    depth = 0
-    for index, character in enumerate(formula):
-        depth += {"(": 1, ")": -1}.get(character, 0)
-        if depth == 0 and formula.startswith(" + ", index):
-            return f"({formula})"
-    return formula
-
-
-def _lora(layer: Any, rows: int, columns: int) -> Derivation | None:
-    """The two low-rank LoRA factors, ``rank × (rows + columns)``, if LoRA is on."""
-    if not getattr(layer, "lora_enabled", False):
+    def declared_weights(self) -> Sequence[LayerWeight] | None:
         return None
-    rank = int(layer.lora_rank)
-    return f"{rank} × ({rows} + {columns})", rank * (rows + columns)
+
+    def unknown_reason(self) -> str:
+        return "Keras holds no layer of this name to look inside"
 
 
-def _plus(first: Derivation, second: Derivation | None) -> Derivation:
-    if second is None:
-        return first
-    return f"{first[0]} + {second[0]}", first[1] + second[1]
-
-
-def _dense(layer: Any, shape: Any) -> Derivation:
-    features = int(shape[-1])
-    breakdown = counting.dense_param_breakdown(layer.units, features, use_bias=layer.use_bias)
-    return _plus((breakdown.substituted, breakdown.total), _lora(layer, features, layer.units))
-
-
-def _embedding(layer: Any, _shape: Any) -> Derivation:
-    rows, columns = int(layer.input_dim), int(layer.output_dim)
-    return _plus((f"{rows} × {columns}", rows * columns), _lora(layer, rows, columns))
-
-
-def _lstm(layer: Any, shape: Any) -> Derivation:
-    breakdown = counting.lstm_param_breakdown(layer.units, int(shape[-1]), use_bias=layer.use_bias)
-    return breakdown.substituted, breakdown.total
-
-
-def _gru(layer: Any, shape: Any) -> Derivation:
-    breakdown = counting.gru_param_breakdown(
-        layer.units, int(shape[-1]), use_bias=layer.use_bias, reset_after=layer.reset_after
-    )
-    return breakdown.substituted, breakdown.total
-
-
-def _simple_rnn(layer: Any, shape: Any) -> Derivation:
-    breakdown = counting.simple_rnn_param_breakdown(
-        layer.units, int(shape[-1]), use_bias=layer.use_bias
-    )
-    return breakdown.substituted, breakdown.total
-
-
-def _bidirectional(layer: Any, shape: Any) -> Derivation | None:
-    # Both directions see the same input; merge_mode only combines their outputs.
-    forward = _derive(layer.forward_layer, shape)
-    backward = _derive(layer.backward_layer, shape)
-    if forward is None or backward is None:
-        return None
-    if forward[0] == backward[0]:
-        return f"2 × {_group(forward[0])}", forward[1] + backward[1]
-    return f"{forward[0]} + {backward[0]}", forward[1] + backward[1]
-
-
-def _time_distributed(layer: Any, shape: Any) -> Derivation | None:
-    # The wrapped layer sees one time step: the input without its time axis.
-    return _derive(layer.layer, (shape[0], *shape[2:]))
-
-
-def _channels(layer: Any, shape: Any, first_axis: int) -> int:
-    return int(shape[first_axis] if layer.data_format == "channels_first" else shape[-1])
-
-
-def _conv(layer: Any, shape: Any) -> Derivation:
-    channels = _channels(layer, shape, 1)
-    groups = int(getattr(layer, "groups", 1))  # transposed convolutions have no groups
-    window = " × ".join(str(int(size)) for size in layer.kernel_size)
-    inputs = f"{channels}" if groups == 1 else f"{channels} / {groups}"
-    per_filter = math.prod(layer.kernel_size) * (channels // groups)
-    filters = int(layer.filters)
-    if layer.use_bias:
-        return f"{filters} × ({window} × {inputs} + 1)", filters * (per_filter + 1)
-    return f"{filters} × {window} × {inputs}", filters * per_filter
-
-
-def _conv_lstm(layer: Any, shape: Any) -> Derivation:
-    # The input is (batch, time, ...): channels come after the time axis.
-    channels = _channels(layer, shape, 2)
-    window = " × ".join(str(int(size)) for size in layer.kernel_size)
-    filters = int(layer.filters)
-    per_gate = math.prod(layer.kernel_size) * (channels + filters)
-    if layer.use_bias:
-        return (
-            f"4 × {filters} × ({window} × ({channels} + {filters}) + 1)",
-            4 * filters * (per_gate + 1),
-        )
-    return f"4 × {filters} × {window} × ({channels} + {filters})", 4 * filters * per_gate
-
-
-def _layer_normalization(layer: Any, shape: Any) -> Derivation:
-    axes = layer.axis if isinstance(layer.axis, (list, tuple)) else [layer.axis]
-    sizes = [int(shape[axis]) for axis in axes]
-    rms = bool(getattr(layer, "rms_scaling", False))
-    vectors = int(layer.scale or rms) + int(layer.center and not rms)  # gamma, beta
-    return f"{vectors} × {' × '.join(map(str, sizes))}", vectors * math.prod(sizes)
-
-
-def _batch_normalization(layer: Any, shape: Any) -> Derivation:
-    channels = int(shape[layer.axis])
-    trainable = int(layer.scale) + int(layer.center)  # gamma, beta
-    # moving mean and variance; batch renormalization adds three more statistics
-    statistics = 2 + 3 * int(getattr(layer, "renorm", False))
-    parts = [f"{count} × {channels}" for count in (trainable, statistics) if count]
-    return " + ".join(parts), (trainable + statistics) * channels
-
-
-_RULES: dict[str, Callable[[Any, Any], Derivation | None]] = {
-    "Dense": _dense,
-    "Embedding": _embedding,
-    "LSTM": _lstm,
-    "GRU": _gru,
-    "SimpleRNN": _simple_rnn,
-    "Bidirectional": _bidirectional,
-    "TimeDistributed": _time_distributed,
-    "Conv1D": _conv,
-    "Conv2D": _conv,
-    "Conv3D": _conv,
-    "Conv1DTranspose": _conv,
-    "Conv2DTranspose": _conv,
-    "Conv3DTranspose": _conv,
-    "ConvLSTM1D": _conv_lstm,
-    "ConvLSTM2D": _conv_lstm,
-    "ConvLSTM3D": _conv_lstm,
-    "LayerNormalization": _layer_normalization,
-    "BatchNormalization": _batch_normalization,
-}
-
-
-# --- private helpers: reading a saved file ----------------------------------------------
-
-
-def _read_config(file: Path) -> Any:
-    """Return a ``.keras`` archive's ``config.json``, read as data, or raise ``ValueError``."""
-    if not file.exists():
-        raise ValueError(f"path {str(file)!r} does not exist")
-    if file.is_dir():
-        raise ValueError(f"path {str(file)!r} is a directory, expected a .keras file")
-    if file.suffix != ".keras":
-        raise ValueError(
-            f"path {str(file)!r} must be a .keras file, as written by model.save('model.keras'), "
-            f"got a file ending in {file.suffix or 'no suffix'!r}"
-        )
-    if not zipfile.is_zipfile(file):
-        raise ValueError(
-            f"path {str(file)!r} is not a Keras model: it is not a .keras (zip) archive"
-        )
-    try:
-        with zipfile.ZipFile(file) as archive:
-            if "config.json" not in archive.namelist():
-                raise ValueError(
-                    f"path {str(file)!r} is not a Keras model: the archive has no config.json"
-                )
-            return json.loads(archive.read("config.json"))
-    except (zipfile.BadZipFile, OSError, EOFError, UnicodeDecodeError) as error:
-        raise ValueError(f"path {str(file)!r} is a corrupt archive: {_first_line(error)}") from None
-    except json.JSONDecodeError as error:
-        raise ValueError(
-            f"path {str(file)!r} is a corrupt Keras model: its config.json is not JSON ({error})"
-        ) from None
-
-
-def _lambda_layers(config: Any) -> Iterator[str]:
-    """Describe every ``Lambda`` layer, and every other stored Python lambda, in a config."""
-    if isinstance(config, dict):
-        if config.get("class_name") == "Lambda":
-            inner = config.get("config")
-            name = inner.get("name") if isinstance(inner, dict) else None
-            yield f"the Lambda layer {name!r}" if name else "a Lambda layer"
-            return
-        if config.get("class_name") == "__lambda__":
-            yield "a Python lambda"
-            return
-        for value in config.values():
-            yield from _lambda_layers(value)
-    elif isinstance(config, list):
-        for value in config:
-            yield from _lambda_layers(value)
+def _live_spec(keras: Any, layer: Any) -> Spec:
+    """The spec a file would store for ``layer``: its class, config and build config."""
+    cls = type(layer)
+    spec: dict[str, Any] = {
+        "class_name": cls.__name__,
+        "module": cls.__module__,
+        "registered_name": None,
+    }
+    if keras_weights.is_builtin(spec) and not isinstance(layer, keras.Model):
+        try:
+            spec["config"] = layer.get_config()
+            spec["build_config"] = layer.get_build_config()
+        except Exception as error:  # noqa: BLE001  (a wrapped custom layer's get_config may raise anything)
+            spec["config"] = {"name": layer.name, "trainable": layer.trainable}
+            spec["config_error"] = f"{type(error).__name__}: {_first_line(error)}"
+    else:
+        # A model or custom layer is explained through the layers it holds: its own
+        # get_config() may not even exist.
+        spec["config"] = {"name": layer.name, "trainable": layer.trainable}
+    return spec
 
 
 def _first_line(error: BaseException) -> str:
     lines = str(error).strip().splitlines()
-    text = lines[0] if lines else type(error).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
+    text = lines[0] if lines else ""
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _sum_trainable(rows: Sequence[LayerRow]) -> int | None:
+    total = 0
+    for row in rows:
+        if row.depth == 0:
+            if row.trainable_params is None:
+                return None
+            total += row.trainable_params
+    return total
+
+
+def _live_optimizer(model: Any, trainable: int | None) -> OptimizerRow | None:
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None or not getattr(optimizer, "built", False):
+        return None
+    spec = {
+        "class_name": type(optimizer).__name__,
+        "module": type(optimizer).__module__,
+        "registered_name": None,
+        "config": optimizer.get_config(),
+    }
+    counted = sum(
+        math.prod(int(size) for size in variable.shape) for variable in optimizer.variables
+    )
+    formula, count, explanation = keras_weights.derive_optimizer(spec, trainable)
+    return OptimizerRow(type(optimizer).__name__, formula, count, counted, explanation)
+
+
+def _stored_optimizer(saved: keras_files.SavedModel, trainable: int | None) -> OptimizerRow | None:
+    """The optimizer of a file saved after training: its config, and its stored variables."""
+    compiled = saved.config.get("compile_config")
+    spec = compiled.get("optimizer") if isinstance(compiled, dict) else None
+    if saved.weights is None or not isinstance(spec, dict):
+        return None
+    stored = saved.weights.size("optimizer")
+    formula, count, explanation = keras_weights.derive_optimizer(spec, trainable)
+    _, counters, _ = keras_weights.derive_optimizer(spec, 0)
+    if not stored or (stored == counters and count != counters):
+        # Compiled but never built: Keras stores only the counters an optimizer makes
+        # when created, and, like model.summary(), lstmdoc shows no optimizer line.
+        return None
+    return OptimizerRow(str(spec.get("class_name")), formula, count, stored, explanation)

@@ -11,9 +11,20 @@ import sys
 if importlib.util.find_spec("tensorflow") is not None:
     sys.exit("this check must run where TensorFlow is not installed")
 
-import numpy as np
+from pathlib import Path
 
 import lstmdoc
+
+# A saved model is explained from its config.json alone: no TensorFlow, no Keras, and
+# here no h5py to read Keras' stored counts with, and not even NumPy.
+report = lstmdoc.explain_file(Path(__file__).parent / "data" / "tutorial.keras")
+assert [row.formula for row in report.rows] == ["4 × 20 × (1 + 20 + 1)", "20 × (20 + 1)"]
+assert report.derived_params == 2180
+assert report.total_params is None
+assert any("h5py is not installed" in note for note in report.notes), report.notes
+assert not any(name.split(".")[0] in {"numpy", "h5py"} for name in sys.modules)
+
+import numpy as np
 
 assert lstmdoc.lstm_param_count(20, 1) == 4 * 20 * (1 + 20 + 1)
 gates = lstmdoc.split_lstm_weights(np.zeros((1, 8)), np.zeros((2, 8)), np.zeros(8))

@@ -1,0 +1,82 @@
+"""Shared checks for the tests that hold lstmdoc's explanations against real Keras."""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+import warnings
+from pathlib import Path
+
+import keras
+
+import lstmdoc
+
+
+def evaluate(formula: str) -> int:
+    """Evaluate a printed formula such as ``4 × (3 × 3 × 8 / 2 + 1)``: +, ×, exact / only."""
+
+    def divide(left: int, right: int) -> int:
+        assert left % right == 0, f"{left} / {right} is not whole"
+        return left // right
+
+    operators = {ast.Add: operator.add, ast.Mult: operator.mul, ast.Div: divide}
+
+    def walk(node: ast.AST) -> int:
+        if isinstance(node, ast.BinOp) and type(node.op) in operators:
+            return int(operators[type(node.op)](walk(node.left), walk(node.right)))
+        if isinstance(node, ast.Constant) and isinstance(node.value, int):
+            return node.value
+        raise ValueError(f"unexpected element in formula: {ast.dump(node)}")
+
+    return walk(ast.parse(formula.replace("×", "*"), mode="eval").body)
+
+
+def known(value: int | None) -> int:
+    """A count that must be known: fails the test where it is ``None``."""
+    assert value is not None
+    return value
+
+
+def size(weights) -> int:
+    """The number of values in a list of Keras weights."""
+    return sum(math.prod(weight.shape) for weight in weights)
+
+
+def model_of(layer: keras.layers.Layer, *shapes, call=None, dtype=None) -> keras.Model:
+    """A functional model calling ``layer`` on one ``keras.Input`` per shape.
+
+    ``call(layer, inputs)`` applies the layer (default: ``layer(*inputs)``), for layers
+    such as Attention that take a list.
+    """
+    inputs = [keras.Input(shape=shape, dtype=dtype) for shape in shapes]
+    outputs = call(layer, inputs) if call else layer(*inputs)
+    return keras.Model(inputs, outputs)
+
+
+def assert_matches_keras(report: lstmdoc.ModelReport, model: keras.Model) -> None:
+    """Every row derived, equal to Keras' count, its formula evaluating to it; totals too."""
+    for row in report.rows:
+        assert row.derived, row
+        assert row.params == row.framework_params, row
+        assert row.check == "ok", row
+        assert row.formula is not None
+        if not row.formula.startswith("sum of"):
+            assert evaluate(row.formula) == row.params, row
+        assert row.trainable_params is not None
+        assert known(row.trainable_params) + known(row.non_trainable_params) == row.params
+    assert report.total_params == model.count_params()
+    assert report.derived_params == model.count_params()
+    assert report.trainable_params == size(model.trainable_weights)
+    assert report.non_trainable_params == size(model.non_trainable_weights)
+    assert report.agrees
+
+
+def save(model: keras.Model, path: Path) -> Path:
+    """Save ``model`` to ``path`` and return it."""
+    with warnings.catch_warnings():
+        # Keras' TensorFlow backend hands variables to np.array with copy=False, which
+        # NumPy 2 deprecates; the saved files are sound.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        model.save(path)
+    return path
