@@ -6,7 +6,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
 
 import nox
 
@@ -20,12 +24,16 @@ QUIET_TENSORFLOW = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0"}
 # install, not in each process (uv does not by default, and with PYTHONDONTWRITEBYTECODE
 # set nothing would ever cache them). This makes each executed page about 1.7x faster.
 COMPILE_BYTECODE = {"UV_COMPILE_BYTECODE": "1"}
+# LSTMDOC_UNLOCKED=1 installs the newest releases the ranges in pyproject.toml allow,
+# instead of the versions in uv.lock: the canary session sets it for its own run.
+UNLOCKED = os.environ.get("LSTMDOC_UNLOCKED") == "1"
+_SYSTEM_TMP = tempfile.gettempdir()
 
 
 @nox.session(default=True)
 def lint(session: nox.Session) -> None:
     """Check style with ruff, types with mypy and spelling with codespell."""
-    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "lint", "test"))
+    _install(session, "lint", "test")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
@@ -39,12 +47,7 @@ def tests(session: nox.Session) -> None:
     The suite executes every page's visible cells in fresh kernels, minutes of work
     that pytest-xdist spreads over the cores; ``-- -n 0`` runs it in one process.
     """
-    session.install(
-        "-e",
-        ".",
-        *nox.project.dependency_groups(PYPROJECT, "test"),
-        env=COMPILE_BYTECODE,
-    )
+    _install(session, "test")
     # worksteal: a few tests (a page's cells) take far longer than the rest; an idle
     # worker takes queued tests from a busy one instead of waiting.
     parallel = ["-n", "auto", "--dist", "worksteal"]
@@ -52,12 +55,32 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session(default=True)
+def dist(session: nox.Session) -> None:
+    """Build the sdist and wheel into dist/ and check them as PyPI and a packager would."""
+    _install(session, "dist", editable=False)
+    for old in Path("dist").glob("*"):
+        old.unlink()
+    # The sdist first, then the wheel from the unpacked sdist: the wheel proves that
+    # the sdist alone builds, with the version it recorded.
+    session.run("python", "-m", "build", "--installer=uv", "--outdir=dist")
+    session.run("twine", "check", "--strict", *map(str, Path("dist").glob("*")))
+    # The wheel holds the lstmdoc package alone: no tests, docs or benchmarks.
+    session.run("check-wheel-contents", "--toplevel=lstmdoc", *map(str, Path("dist").glob("*.whl")))
+    # Its tests build from a clone and from an archive of HEAD: in the system's temporary
+    # folder, as nox's own is inside this checkout, whose git history would be found.
+    session.run("pytest", "tests/packaging", *session.posargs, env={"TMPDIR": _SYSTEM_TMP})
+
+
+@nox.session(default=True, requires=["dist"])
 def minimal(session: nox.Session) -> None:
-    """Prove that lstmdoc, its counting and lstmdoc explain work with NumPy alone, no TensorFlow."""
-    session.install(".")
+    """Prove that the built wheel, its counting and lstmdoc explain work with NumPy alone."""
+    (wheel,) = Path("dist").glob("lstmdoc-*.whl")
+    # A fresh environment with the wheel and what it requires, NumPy, and nothing else.
+    session.install(str(wheel), *_lock_constraints(session))
     session.run("python", "tests/check_minimal_install.py")
     session.run("lstmdoc", "count", "lstm", "--units", "20", "--features", "1")
     session.run("lstmdoc", "explain", "tests/data/tutorial.keras")
+    session.run("lstmdoc", "--version")
 
 
 @nox.session(default=False, python="3.11", venv_backend="virtualenv")
@@ -65,7 +88,7 @@ def torch(session: nox.Session) -> None:
     """Prove lstmdoc's PyTorch counts and converters against real PyTorch, on the CPU."""
     # pip, not uv: pip finds the CPU wheel of the pinned torch where uv would fetch the
     # multi-gigabyte CUDA build of the same version.
-    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "torch"))
+    _install(session, "torch")
     session.run(
         "python", "-c", "import torch; assert torch.__version__ == '2.13.0+cpu', torch.__version__"
     )
@@ -80,12 +103,7 @@ def docs(session: nox.Session) -> None:
     every page instead of using the cache of executed pages (CI does this).
     """
     live = session.interactive and not session.posargs
-    session.install(
-        "-e",
-        ".",
-        *nox.project.dependency_groups(PYPROJECT, "docs-live" if live else "docs"),
-        env=COMPILE_BYTECODE,
-    )
+    _install(session, "docs-live" if live else "docs")
     # -n: every cross-reference must resolve; -W --keep-going: report all warnings, then fail.
     # -j auto: pages execute in parallel, one kernel per core (the cache is shared safely).
     strict = ["-n", "-W", "--keep-going", "-j", "auto", "-d", "docs/_build/doctrees"]
@@ -119,9 +137,7 @@ def bench(session: nox.Session) -> None:
 
     Arguments after -- go to benchmarks/bench.py (see its --help), e.g. -- --runs 1.
     """
-    session.install(
-        "-e", ".", *nox.project.dependency_groups(PYPROJECT, "docs"), env=COMPILE_BYTECODE
-    )
+    _install(session, "docs")
     session.run("python", "benchmarks/bench.py", *session.posargs, env=QUIET_TENSORFLOW)
 
 
@@ -135,12 +151,7 @@ def browser(session: nox.Session) -> None:
     Arguments after -- go to one pytest run instead of the three below.
     """
     # lstmdoc[notebooks], what a downloaded notebook tells its reader to install.
-    session.install(
-        "-e",
-        ".[notebooks]",
-        *nox.project.dependency_groups(PYPROJECT, "browser"),
-        env=COMPILE_BYTECODE,
-    )
+    _install(session, "browser", extras=["notebooks"])
     # axe-core and Lighthouse, pinned by tests/browser/package-lock.json; no install scripts.
     session.run(
         "npm",
@@ -177,6 +188,54 @@ def browser(session: nox.Session) -> None:
     # Alone, so that no other work on the machine slows the pages Lighthouse times.
     # -rP prints each page's scores, run by run, into the log.
     session.run("pytest", lighthouse, "-raP", env=QUIET_TENSORFLOW)
+
+
+# --- helpers ------------------------------------------------------------------------
+
+
+def _install(
+    session: nox.Session, *groups: str, extras: list[str] | None = None, editable: bool = True
+) -> None:
+    """Install lstmdoc (editable) with ``extras`` and these dependency groups, as uv.lock pins them.
+
+    With ``editable=False``, the groups alone: the session builds lstmdoc itself.
+    """
+    project = [] if not editable else ["-e", f".[{','.join(extras)}]" if extras else "."]
+    session.install(
+        *project,
+        *nox.project.dependency_groups(PYPROJECT, *groups),
+        *_lock_constraints(session, *groups, extras=extras or []),
+        env=COMPILE_BYTECODE,
+    )
+
+
+def _lock_constraints(session: nox.Session, *groups: str, extras: Sequence[str] = ()) -> list[str]:
+    """pip's options to hold every package at its uv.lock version (none when UNLOCKED).
+
+    The versions are constraints, not requirements: what is installed is what
+    pyproject.toml asks for, at the version the lock chose. --locked fails when
+    pyproject.toml has changed and uv.lock was not refreshed (``uv lock``).
+    """
+    if UNLOCKED:
+        return []
+    constraints = Path(session.create_tmp()) / f"constraints-{'-'.join(groups) or 'lstmdoc'}.txt"
+    session.run(
+        "uv",
+        "export",
+        "--locked",
+        "--quiet",
+        "--no-emit-project",
+        "--no-hashes",
+        "--no-header",
+        "--no-annotate",
+        "--no-default-groups",
+        *[f"--group={group}" for group in groups],
+        *[f"--extra={extra}" for extra in extras],
+        f"--output-file={constraints}",
+        external=True,
+        silent=True,
+    )
+    return ["--constraint", str(constraints)]
 
 
 if __name__ == "__main__":

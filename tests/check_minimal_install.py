@@ -1,19 +1,27 @@
-"""Check, in an environment with NumPy but no TensorFlow, that lstmdoc still works.
+"""Check, in an environment with lstmdoc's wheel and NumPy alone, that lstmdoc works.
 
 Run by ``nox -s minimal``; exits non-zero with a message if anything is wrong.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 import sys
 
 if importlib.util.find_spec("tensorflow") is not None:
     sys.exit("this check must run where TensorFlow is not installed")
+installed = {dist.metadata["Name"].lower() for dist in importlib.metadata.distributions()}
+if installed - {"pip", "setuptools", "wheel"} != {"lstmdoc", "numpy"}:
+    sys.exit(f"this check must run with lstmdoc and NumPy alone, found {sorted(installed)}")
 
 from pathlib import Path
 
 import lstmdoc
+
+# The installed wheel, not the source tree beside this script.
+assert "site-packages" in Path(lstmdoc.__file__).parts, lstmdoc.__file__
+assert lstmdoc.__version__ == importlib.metadata.version("lstmdoc")
 
 # A saved model is explained from its config.json alone: no TensorFlow, no Keras, and
 # here no h5py to read Keras' stored counts with, and not even NumPy.
