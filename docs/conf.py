@@ -43,6 +43,8 @@ release = metadata.version("lstmdoc")
 version = ".".join(release.split(".")[:2])
 
 sys.path.insert(0, str(DOCS / "_ext"))
+from notebooks import notebook_requirement  # docs/_ext/notebooks.py
+
 extensions = [
     "myst_nb",
     "sphinx.ext.autodoc",
@@ -96,6 +98,22 @@ nb_merge_streams = True
 # Markdown, as Jupyter renders it: MyST-NB's default, CommonMark, has no tables and would
 # print a table as a paragraph of pipes.
 nb_render_markdown_format = "gfm"
+
+
+def _source_commit() -> str | None:
+    """The commit these docs were checked out at; None outside a git checkout."""
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "--verify", "HEAD"],
+            cwd=DOCS,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:  # no git on this machine
+        return None
+    commit = result.stdout.strip()
+    return commit if result.returncode == 0 and re.fullmatch(r"[0-9a-f]{40}", commit) else None
 
 
 def _lstmdoc_fingerprint() -> str:
@@ -179,9 +197,10 @@ napoleon_use_rtype = False
 # Where the project lives once published: the launch buttons and the notebooks that
 # Binder and Colab open are found here. Change it with the repository's real address.
 REPOSITORY_URL = "https://github.com/lstmdoc/lstmdoc"
-# What the first cell of each downloadable notebook tells a reader to install
-# (docs/_ext/notebooks.py): lstmdoc with TensorFlow and Matplotlib, from the repository.
-lstmdoc_notebook_requirement = f"lstmdoc[notebooks] @ git+{REPOSITORY_URL}"
+# What the first cell of each downloadable notebook, and Colab and Binder, install:
+# lstmdoc with TensorFlow and Matplotlib, of the release this site was built from, or,
+# between releases, of this commit from the repository (docs/_ext/notebooks.py).
+lstmdoc_notebook_requirement = notebook_requirement(release, REPOSITORY_URL, _source_commit())
 
 html_theme = "sphinx_book_theme"
 html_math_renderer = "mathml"  # rendered at build time: no MathJax download when a page opens

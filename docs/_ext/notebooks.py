@@ -7,8 +7,11 @@ numbers to the text with ``myst_nb.glue``, so it would need MyST-NB to run, and 
 text would read ``{glue:text}`key```. Here the downloadable copy keeps every line of
 code the page ran except the glue (its import and its calls; a hidden cell left
 empty goes), and writes each glued number into the text as the page shows it. Its
-first cell says what it needs, ``lstmdoc[notebooks]`` (``conf.py`` sets the
-requirement), and it runs wherever that is installed.
+first cell says what it needs, ``lstmdoc[notebooks]`` (:func:`notebook_requirement`:
+the release the page was built from, or the repository's commit for a build between
+releases), and it runs wherever that is installed. The same requirement is written
+to ``_sources/requirements.txt``, where the publishing workflow reads it for Colab's
+install cell and Binder.
 
 The theme's Binder and Colab buttons point at the page's ``.md`` source, which
 neither opens as a notebook. .github/workflows/docs.yml publishes these same
@@ -26,12 +29,40 @@ from typing import Any
 import nbformat
 from jupyter_cache import get_cache
 from myst_nb.core.variables import format_plain_text
+from packaging.version import InvalidVersion, Version
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
 # {glue:text}`key:format`, {glue:}`key` and {glue}`key`, with an optional "page::" prefix.
 _GLUE_ROLE = re.compile(r"\{glue(?::text|:)?\}`(?:[^`:]+::)?([^`:]+)(?::([^`]*))?`")
+
+
+def is_release(version: str) -> bool:
+    """Whether ``version`` can be a release on PyPI: no development or local part.
+
+    hatch-vcs gives a tagged commit its tag's version (``0.2.0``) and any other
+    commit a development version with the commit in its local part
+    (``0.2.1.dev3+g1a2b3c4``); a checkout without git history gets ``0.1.dev0``.
+    """
+    try:
+        parsed = Version(version)
+    except InvalidVersion:
+        return False
+    return not parsed.is_devrelease and parsed.local is None
+
+
+def notebook_requirement(version: str, repository_url: str, commit: str | None = None) -> str:
+    """What a reader installs to run the notebooks of a site built from lstmdoc ``version``.
+
+    A release installs that release from PyPI, so each page's notebook runs the
+    version the page was built with. Between releases there is nothing on PyPI to
+    match, so it installs from the repository: at ``commit`` if known.
+    """
+    if is_release(version):
+        return f"lstmdoc[notebooks]=={version}"
+    at = f"@{commit}" if commit else ""
+    return f"lstmdoc[notebooks] @ git+{repository_url}{at}"
 
 
 def _without_glue(source: str) -> str:
@@ -143,10 +174,20 @@ def _launch_the_notebooks(
                 button["url"] = button["url"].replace(f"{source}.md", f"{source}.ipynb")
 
 
+def _write_requirements(app: Any, exception: Exception | None) -> None:
+    """Write the notebooks' requirement where the publishing workflow and Binder read it."""
+    if exception is None and app.builder.format == "html":
+        sources = Path(app.outdir) / "_sources"
+        sources.mkdir(exist_ok=True)
+        requirement = app.config.lstmdoc_notebook_requirement
+        (sources / "requirements.txt").write_text(f"{requirement}\n", encoding="utf-8")
+
+
 def setup(app: Any) -> dict[str, Any]:
     """Run after sphinx-book-theme (priority 501) has copied each notebook and made its buttons."""
     # What a reader installs to run a downloaded notebook; conf.py sets it.
     app.add_config_value("lstmdoc_notebook_requirement", "lstmdoc[notebooks]", "html")
     app.connect("html-page-context", _rewrite_download, priority=600)
     app.connect("html-page-context", _launch_the_notebooks, priority=600)
+    app.connect("build-finished", _write_requirements)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
