@@ -37,8 +37,16 @@ class TestPrunedStylesheet:
 
     def test_ignores_classes_inside_negations_and_attribute_tests(self):
         """A class only inside :not() or [...] need not be used for its rule to match."""
-        css = ".a:not(.gone){x:1}.a[data-x='.gone']{y:2}"
+        css = '.a:not(.gone){x:1}.a[data-x=".gone"]{y:2}.a:is(.b .gone){z:3}'
         assert stylesheets.pruned_stylesheet(css, {"a"}) == css
+
+    def test_strings_are_written_back_as_printable_ascii(self):
+        """A kept string says the same, in double quotes, its icon characters still escaped."""
+        css = '.a:before{content:\'\\f002\'}.b:after{content:"it\'s \\"\\2014\\" \\201c a"}'
+        assert stylesheets.pruned_stylesheet(css, {"a", "b"}) == (
+            '.a:before{content:"\\f002"}.b:after{content:"it\'s \\"\\2014\\" \\201c a"}'
+        )
+        assert stylesheets.characters_in_strings(css) >= {SEARCH, "\u2014", "\u201c"}
 
     def test_prunes_inside_media_queries_and_drops_empty_ones(self):
         """A media query keeps its used rules, and goes when none is left."""

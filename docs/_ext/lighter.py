@@ -23,6 +23,7 @@ site draws. So:
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -87,17 +88,27 @@ def _lazy_images(
 
 def _prune_static_files(app: Any, exception: Exception | None) -> None:
     """Prune the stylesheets in ``_static`` to what the pages use; subset the icon font."""
-    if exception is not None or app.builder.format != "html":
+    if exception is not None or app.builder.format != "html" or not app.config.lighter_prune:
         return
-    static = Path(app.outdir) / "_static"
+    start = time.perf_counter()
+    for message in prune_site(Path(app.outdir)):
+        logger.warning(message)
+    logger.info("lighter: pruned in %.2f s", time.perf_counter() - start)
+
+
+def prune_site(outdir: Path) -> list[str]:
+    """Prune the stylesheets of the site built in ``outdir`` and subset its icon fonts.
+
+    Returns what went wrong, as messages; nothing when all went well.
+    """
+    static = outdir / "_static"
     theme_stylesheet = static / "styles" / "pydata-sphinx-theme.css"
     if not theme_stylesheet.is_file():
-        logger.warning("no %s to prune: has the theme renamed it?", theme_stylesheet)
-        return
+        return [f"no {theme_stylesheet} to prune: has the theme renamed it?"]
     texts = [
         path.read_text(encoding="utf-8")
         for pattern in ("**/*.html", "_static/**/*.js")
-        for path in Path(app.outdir).glob(pattern)
+        for path in outdir.glob(pattern)
         if path.name != "fontawesome.js"  # names every icon, and no page loads it
     ]
     pruned = {path: path.read_text(encoding="utf-8") for p in _PRUNED for path in static.glob(p)}
@@ -129,10 +140,9 @@ def _prune_static_files(app: Any, exception: Exception | None) -> None:
         for character in characters_in_strings(css)
         if 0xE000 <= ord(character) <= 0xF8FF  # the private use area, where the icons are
     }
-    fonts = sorted((Path(app.outdir) / _FONTS).glob("*.woff2"))
+    fonts = sorted((outdir / _FONTS).glob("*.woff2"))
     if not drawn or not fonts:
-        logger.warning("no icon characters or fonts found to subset: has the theme changed?")
-        return
+        return ["no icon characters or fonts found to subset: has the theme changed?"]
     sizes = [subset_font(font, drawn) for font in fonts]
     logger.info(
         "lighter: %d icon fonts subset to %d characters, from %d to %d bytes",
@@ -141,6 +151,7 @@ def _prune_static_files(app: Any, exception: Exception | None) -> None:
         sum(size for size, _ in sizes),
         sum(size for _, size in sizes),
     )
+    return []
 
 
 def _forget_pruned_copies(app: Any) -> None:
@@ -153,6 +164,9 @@ def _forget_pruned_copies(app: Any) -> None:
 
 def setup(app: Any) -> dict[str, Any]:
     """Defer the scripts of every page; prune the stylesheets once the site is written."""
+    # False (sphinx-build -D lighter_prune=0) builds the site with the stylesheets and
+    # fonts as the themes ship them: what benchmarks/bench.py times the pruning against.
+    app.add_config_value("lighter_prune", True, "")
     app.connect("builder-inited", _forget_pruned_copies)
     app.connect("html-page-context", _defer_scripts)
     app.connect("html-page-context", _lazy_images)

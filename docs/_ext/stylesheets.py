@@ -1,27 +1,28 @@
 """Prune stylesheets to what a built site uses: classes, icons, custom properties, animations.
 
 Plain text functions, with no Sphinx in them: ``lighter.py`` applies them to the
-copies in ``_static`` once the site is written. They parse CSS only as far as
-minified and hand-written stylesheets need (braces inside strings are not
-expected), and never drop a rule that a page could match.
+copies in ``_static`` once the site is written. tinycss2 reads each stylesheet as a
+browser does (CSS Syntax Level 3), so a brace or comma inside a comment, a string or
+a function is never taken for structure. What is kept is written back token for
+token, as it was; no rule that a page could match is dropped.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
-_CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
-_GROUPING_RULES = ("@media", "@supports", "@layer", "@container")
-# One icon's rule, as the theme's minified CSS writes it: .fa-x,.fa-y{--fa:"\f002"}
-_ICON_RULE = re.compile(r'((?:\.fa-[a-z0-9-]+,?)+)\{--fa:"[^"]*"\}')
+import tinycss2
+from tinycss2 import ast
+
+_GROUPING_RULES = {"media", "supports", "layer", "container"}
 _ICON_NAME = re.compile(r"\bfa-[a-z0-9-]+")
-_VARIABLE_USE = re.compile(r"var\(\s*(--[\w-]+)")
 _WORD = re.compile(r"[\w-]+")
-_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})\s?")  # an escape ends at one optional space
-_BLOCK_SYNTAX = re.compile(r"/\*|[\"'{}]")  # what can open or close a block, or hide braces
-_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
-_STRING = re.compile(r'"([^"\\]|\\.)*"|\'([^\'\\]|\\.)*\'')
+
+# A rewrite of one style rule: given its selectors (prelude) and its declarations
+# (content), the nodes to write in its place; an empty list drops it.
+_Rewrite = Callable[[list[ast.Node], list[ast.Node]], list[ast.Node]]
 
 
 def words_in(texts: list[str]) -> set[str]:
@@ -35,13 +36,17 @@ def icons_named_in(texts: list[str]) -> set[str]:
 
 
 def without_unused_icons(css: str, used: set[str]) -> str:
-    """Return the stylesheet less the rules of icons none of whose names is used."""
+    """Return the stylesheet less the rules of icons none of whose names is used.
 
-    def keep_if_used(match: re.Match[str]) -> str:
-        names = set(match.group(1).replace(".", "").strip(",").split(","))
-        return match.group(0) if names & used else ""
+    An icon's rule, as the theme writes it, names the icon's classes and sets its
+    character alone: ``.fa-search,.fa-magnifying-glass{--fa:"\\f002"}``.
+    """
 
-    return _ICON_RULE.sub(keep_if_used, css)
+    def prune(prelude: list[ast.Node], content: list[ast.Node]) -> list[ast.Node]:
+        names = _icon_rule_names(prelude, content)
+        return [] if names is not None and not names & used else _rule(prelude, content)
+
+    return _map_rules(css, prune)
 
 
 def pruned_stylesheet(css: str, words: set[str]) -> str:
@@ -49,15 +54,15 @@ def pruned_stylesheet(css: str, words: set[str]) -> str:
 
     A rule whose selectors all go goes too; grouping rules (@media, @supports...) are
     pruned inside, and other at-rules (@font-face, @keyframes...) are kept whole.
+    A class named only inside a function (``:not(.x)``, ``:is(.x)``) or an attribute
+    test need not be on the page for the selector to match, so it does not count.
     """
 
-    def prune(prelude: str, body: str) -> str:
-        selectors = [
-            selector
-            for selector in _split(prelude, ",")
-            if set(_CLASS.findall(_outside_brackets(selector))) <= words
-        ]
-        return f"{','.join(selectors)}{{{body}}}" if selectors else ""
+    def prune(prelude: list[ast.Node], content: list[ast.Node]) -> list[ast.Node]:
+        selectors = [selector for selector in _split(prelude, ",") if _classes(selector) <= words]
+        if not selectors:
+            return []
+        return _rule(_join(selectors, ","), content)
 
     return _map_rules(css, prune)
 
@@ -68,7 +73,13 @@ def custom_properties_used(stylesheets: list[str], texts: list[str]) -> set[str]
     A page's inline style or a script may set or read a property by name, so any
     ``--name`` in ``texts`` (pages and scripts) counts as used.
     """
-    used = {name for css in stylesheets for name in _VARIABLE_USE.findall(css)}
+    used = set()
+    for css in stylesheets:
+        for token in _all_tokens(tinycss2.parse_component_value_list(css)):
+            if isinstance(token, ast.FunctionBlock) and token.lower_name == "var":
+                name = next(_significant(token.arguments), None)
+                if isinstance(name, ast.IdentToken) and name.value.startswith("--"):
+                    used.add(name.value)
     return used | {word for word in words_in(texts) if word.startswith("--")}
 
 
@@ -79,38 +90,32 @@ def without_unused_custom_properties(css: str, used: set[str]) -> str:
     stylesheets stop changing.
     """
 
-    def prune(prelude: str, body: str) -> str:
+    def prune(prelude: list[ast.Node], content: list[ast.Node]) -> list[ast.Node]:
         declarations = [
             declaration
-            for declaration in _split(body, ";")
-            if not (
-                (name := declaration.split(":", 1)[0].strip()).startswith("--") and name not in used
-            )
+            for declaration in _split(content, ";")
+            if tinycss2.serialize(declaration).strip()
+            and not ((name := _declared_name(declaration)) and name not in used)
         ]
-        kept = ";".join(declaration for declaration in declarations if declaration.strip())
-        return f"{prelude}{{{kept}}}" if kept.strip() else ""
+        return _rule(prelude, _join(declarations, ";")) if declarations else []
 
     return _map_rules(css, prune)
 
 
 def without_unused_keyframes(css: str, used: set[str]) -> str:
     """Return the stylesheet less the ``@keyframes`` whose name is not among ``used``."""
-    blocks, tail = _blocks(css)
-    kept = []
-    for prelude, body in blocks:
-        head = _COMMENT.sub("", prelude).strip()
-        if head.startswith("@keyframes") and head.removeprefix("@keyframes").strip() not in used:
-            continue
-        inner = without_unused_keyframes(body, used) if head.startswith(_GROUPING_RULES) else body
-        if inner.strip():
-            kept.append(f"{prelude}{{{inner}}}")
-    return "".join(kept) + tail
+    return tinycss2.serialize(_without_unused_keyframes(_parse_rules(css, top_level=True), used))
 
 
 def animations_used(stylesheets: list[str], texts: list[str]) -> set[str]:
     """The names that an ``animation`` declaration, a page or a script may refer to."""
-    named = re.compile(r"animation(?:-name)?\s*:([^;}]*)")
-    return words_in([value for css in stylesheets for value in named.findall(css)] + texts)
+    values = [
+        tinycss2.serialize(declaration.value)
+        for css in stylesheets
+        for declaration in _declarations(_parse_rules(css, top_level=True))
+        if declaration.lower_name.endswith(("animation", "animation-name"))
+    ]
+    return words_in(values + texts)
 
 
 def characters_in_strings(css: str) -> set[str]:
@@ -118,105 +123,204 @@ def characters_in_strings(css: str) -> set[str]:
 
     These are what ``content:`` can draw, such as an icon font's glyphs.
     """
-    characters: set[str] = set()
-    for match in _STRING.finditer(css):
-        text = _ESCAPE.sub(lambda escape: chr(int(escape.group(1), 16)), match.group(0)[1:-1])
-        characters.update(text)
-    return characters
+    return {
+        character
+        for token in _all_tokens(tinycss2.parse_component_value_list(css))
+        if isinstance(token, ast.StringToken)
+        for character in token.value
+    }
 
 
 # --- helpers ------------------------------------------------------------------------
 
 
-def _skip(css: str, index: int) -> int:
-    """Where a comment or string starting at ``index`` ends; ``index`` if none starts there."""
-    if css.startswith("/*", index):
-        end = css.find("*/", index + 2)
-        return len(css) if end < 0 else end + 2
-    if css[index] in "\"'":
-        end = index + 1
-        while end < len(css) and css[end] != css[index]:
-            end += 2 if css[end] == "\\" else 1
-        return end + 1
-    return index
+def _parse_rules(css: str | list[ast.Node], *, top_level: bool = False) -> list[ast.Node]:
+    """The rules of a stylesheet, or of a grouping rule's block, with comments and spaces.
 
-
-def _outside_text(text: str, syntax: re.Pattern[str]) -> Iterator[int]:
-    """The positions of ``syntax``'s matches that are outside comments and strings.
-
-    ``syntax`` must also match what opens a comment or a string, so they are seen.
+    Their strings are written back with CSS escapes for what is not printable ASCII
+    (tinycss2 would write the characters themselves): an icon stays ``"\\f002"``.
     """
-    found = syntax.search(text)
-    while found:
-        index = found.start()
-        after = _skip(text, index)
-        if after == index:
-            yield index
-            after = index + 1
-        found = syntax.search(text, after)
+    if top_level:
+        rules = tinycss2.parse_stylesheet(css, skip_comments=False, skip_whitespace=False)
+    else:
+        rules = tinycss2.parse_rule_list(css, skip_comments=False, skip_whitespace=False)
+    for rule in rules:
+        if isinstance(rule, (ast.QualifiedRule, ast.AtRule)):
+            for token in _all_tokens([*rule.prelude, *(rule.content or [])]):
+                if isinstance(token, ast.StringToken):
+                    token.representation = f'"{_escaped(token.value)}"'
+    return rules
 
 
-def _blocks(css: str) -> tuple[list[tuple[str, str]], str]:
-    """Each top-level block as (prelude, body); and the text after the last block.
+def _escaped(text: str) -> str:
+    """``text`` for a double-quoted CSS string, in printable ASCII."""
+    escaped = []
+    for index, character in enumerate(text):
+        if character in '"\\':
+            escaped.append(f"\\{character}")
+        elif " " <= character <= "~":
+            escaped.append(character)
+        else:  # an escape ends at a space where a hex digit or a space follows
+            following = text[index + 1 : index + 2]
+            space = " " if following and following in "0123456789abcdefABCDEF \t" else ""
+            escaped.append(f"\\{ord(character):x}{space}")
+    return "".join(escaped)
 
-    Braces inside comments and strings are text, not blocks.
+
+def _map_rules(css: str, rewrite: _Rewrite) -> str:
+    """Apply ``rewrite`` to each style rule, inside grouping rules too; keep other at-rules whole."""
+    return tinycss2.serialize(_map_rule_list(_parse_rules(css, top_level=True), rewrite))
+
+
+def _map_rule_list(nodes: list[ast.Node], rewrite: _Rewrite) -> list[ast.Node]:
+    """The rules of ``nodes``, each style rule rewritten; a grouping rule left empty goes.
+
+    The spaces before a style rule count as its first selector's, and go with it; the
+    comments before it, and in its selectors, are kept before it, whatever it becomes.
     """
-    blocks, start, opening, depth = [], 0, 0, 0
-    for index in _outside_text(css, _BLOCK_SYNTAX):
-        if css[index] == "{":
-            opening = index if depth == 0 else opening
-            depth += 1
-        elif depth > 0:  # a closing brace
-            depth -= 1
-            if depth == 0:
-                blocks.append((css[start:opening], css[opening + 1 : index]))
-                start = index + 1
-    return blocks, css[start:]
+    kept: list[ast.Node] = []
+    pending: list[ast.Node] = []  # spaces and comments not yet written
+    for node in nodes:
+        if isinstance(node, (ast.WhitespaceToken, ast.Comment)):
+            pending.append(node)
+        elif isinstance(node, ast.QualifiedRule):
+            comments = [token for token in node.prelude if isinstance(token, ast.Comment)]
+            kept += [token for token in pending if isinstance(token, ast.Comment)] + comments
+            spaces = [token for token in pending if isinstance(token, ast.WhitespaceToken)]
+            prelude = [token for token in node.prelude if not isinstance(token, ast.Comment)]
+            kept += rewrite(spaces + prelude, node.content)
+            pending = []
+        elif (
+            isinstance(node, ast.AtRule)
+            and node.lower_at_keyword in _GROUPING_RULES
+            and node.content is not None
+        ):
+            inner = _map_rule_list(_parse_rules(node.content), rewrite)
+            if tinycss2.serialize(inner).strip():
+                kept += [*pending, _at_rule(node, inner)]
+            pending = []
+        else:  # another at-rule, kept whole; or what the parser could not read, as it was
+            kept += [*pending, node]
+            pending = []
+    return kept + pending
 
 
-def _map_rules(css: str, rewrite: Callable[[str, str], str]) -> str:
-    """Rewrite each style rule, inside grouping rules too; keep other at-rules whole.
-
-    The comments before a rule are kept as they are, whatever becomes of the rule.
-    """
-    blocks, tail = _blocks(css)
-    kept = []
-    for prelude, body in blocks:
-        head = _COMMENT.sub("", prelude).strip()
-        if head.startswith(_GROUPING_RULES):
-            inner = _map_rules(body, rewrite)
-            if inner.strip():
-                kept.append(f"{prelude}{{{inner}}}")
-        elif head.startswith("@"):
-            kept.append(f"{prelude}{{{body}}}")
+def _without_unused_keyframes(nodes: list[ast.Node], used: set[str]) -> list[ast.Node]:
+    kept: list[ast.Node] = []
+    pending: list[ast.Node] = []
+    for node in nodes:
+        if isinstance(node, (ast.WhitespaceToken, ast.Comment)):
+            pending.append(node)
+            continue
+        if isinstance(node, ast.AtRule) and node.lower_at_keyword == "keyframes":
+            if tinycss2.serialize(node.prelude).strip() in used:
+                kept += [*pending, node]
+        elif isinstance(node, ast.AtRule) and node.lower_at_keyword in _GROUPING_RULES:
+            inner = _without_unused_keyframes(_parse_rules(node.content or []), used)
+            if tinycss2.serialize(inner).strip():
+                kept += [*pending, _at_rule(node, inner)]
         else:
-            comments = "".join(_COMMENT.findall(prelude))
-            kept.append(comments + rewrite(_COMMENT.sub("", prelude), body))
-    return "".join(kept) + tail
+            kept += [*pending, node]
+        pending = []
+    return kept + pending
 
 
-def _split(text: str, separator: str) -> list[str]:
-    """Split at the separators outside brackets, parentheses, strings and comments."""
-    syntax = re.compile(rf"/\*|[\"'()\[\]{re.escape(separator)}]")
-    parts, depth, start = [], 0, 0
-    for index in _outside_text(text, syntax):
-        if text[index] in "([":
-            depth += 1
-        elif text[index] in ")]":
-            depth -= 1
-        elif text[index] == separator and depth == 0:
-            parts.append(text[start:index])
-            start = index + 1
-    return [*parts, text[start:]]
+def _declarations(nodes: Iterable[ast.Node]) -> Iterator[ast.Declaration]:
+    """Every declaration in these rules, in grouping rules and at-rules' blocks too."""
+    for node in nodes:
+        if isinstance(node, (ast.QualifiedRule, ast.AtRule)) and node.content is not None:
+            for item in tinycss2.parse_blocks_contents(node.content):
+                if isinstance(item, ast.Declaration):
+                    yield item
+                else:
+                    yield from _declarations([item])
 
 
-def _outside_brackets(selector: str) -> str:
-    """The selector less [attribute] tests and the arguments of :is(), :not(), :has()...
+def _all_tokens(nodes: Iterable[ast.Node]) -> Iterator[ast.Node]:
+    """Every token of these component values, and of the blocks and functions inside them."""
+    for node in nodes:
+        yield node
+        if isinstance(node, ast.FunctionBlock):
+            yield from _all_tokens(node.arguments)
+        elif isinstance(
+            node, (ast.ParenthesesBlock, ast.SquareBracketsBlock, ast.CurlyBracketsBlock)
+        ):
+            yield from _all_tokens(node.content)
 
-    A class named only there need not be on the page for the selector to match.
-    """
-    while True:
-        shorter = re.sub(r"\[[^\[\]]*\]|\([^()]*\)", "", selector)
-        if shorter == selector:
-            return selector
-        selector = shorter
+
+def _significant(tokens: Iterable[ast.Node]) -> Iterator[ast.Node]:
+    """The tokens that are not whitespace or comments."""
+    return (token for token in tokens if not isinstance(token, (ast.WhitespaceToken, ast.Comment)))
+
+
+def _split(tokens: list[ast.Node], separator: str) -> list[list[ast.Node]]:
+    """Split at the separators at this level: those in a block or function are inside it."""
+    parts: list[list[ast.Node]] = [[]]
+    for token in tokens:
+        if isinstance(token, ast.LiteralToken) and token.value == separator:
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    return parts
+
+
+def _join(parts: list[list[ast.Node]], separator: str) -> list[ast.Node]:
+    joined: list[ast.Node] = []
+    for number, part in enumerate(parts):
+        if number:
+            joined.append(ast.LiteralToken(0, 0, separator))
+        joined += part
+    return joined
+
+
+def _classes(selector: list[ast.Node]) -> set[str]:
+    """The classes a selector names at its own level: not inside functions or [...]."""
+    return {
+        following.value
+        for token, following in itertools.pairwise(selector)
+        if isinstance(token, ast.LiteralToken)
+        and token.value == "."
+        and isinstance(following, ast.IdentToken)
+    }
+
+
+def _declared_name(declaration: list[ast.Node]) -> str | None:
+    """The custom property (``--name``) that a declaration sets; None for other declarations."""
+    tokens = [token for token in declaration if not isinstance(token, ast.WhitespaceToken)]
+    if (
+        len(tokens) >= 2
+        and isinstance(tokens[0], ast.IdentToken)
+        and tokens[0].value.startswith("--")
+        and isinstance(tokens[1], ast.LiteralToken)
+        and tokens[1].value == ":"
+    ):
+        return tokens[0].value
+    return None
+
+
+def _icon_rule_names(prelude: list[ast.Node], content: list[ast.Node]) -> set[str] | None:
+    """The icon classes of a rule that only sets an icon's character (``--fa``); else None."""
+    names = set()
+    for selector in _split(prelude, ","):
+        tokens = list(_significant(selector))
+        if not (
+            len(tokens) == 2
+            and isinstance(tokens[0], ast.LiteralToken)
+            and tokens[0].value == "."
+            and isinstance(tokens[1], ast.IdentToken)
+            and tokens[1].value.startswith("fa-")
+        ):
+            return None
+        names.add(tokens[1].value)
+    declarations = [part for part in _split(content, ";") if list(_significant(part))]
+    if len(declarations) != 1 or _declared_name(declarations[0]) != "--fa":
+        return None
+    return names
+
+
+def _rule(prelude: list[ast.Node], content: list[ast.Node]) -> list[ast.Node]:
+    return [ast.QualifiedRule(0, 0, prelude, content)]
+
+
+def _at_rule(rule: ast.AtRule, content: list[ast.Node]) -> ast.AtRule:
+    return ast.AtRule(0, 0, rule.at_keyword, rule.lower_at_keyword, rule.prelude, content)
