@@ -304,6 +304,15 @@ class TestLighterPages:
         assert "calculator" not in other
 
 
+class TestNotebookRequirement:
+    def test_the_build_writes_what_its_notebooks_install(self, built):
+        """_sources/requirements.txt holds the requirement each downloadable notebook names."""
+        requirement = (built / "_sources" / "requirements.txt").read_text().strip()
+        assert requirement.startswith("lstmdoc[notebooks]")
+        notebook = (built / "_sources" / "good.ipynb").read_text()
+        assert f'python -m pip install \\"{requirement}\\"' in notebook
+
+
 CODE_BOX_WIDTH = 76
 _CODE_CELL = re.compile(r"^```\{code-cell\} ipython3\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 

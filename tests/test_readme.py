@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from importlib import metadata
 from pathlib import Path
 
 import lstmdoc
@@ -38,3 +39,13 @@ class TestReadme:
         assert f"`{lstm.equation}`" in readme
         gru_count = lstmdoc.gru_param_count(units=20, features=1)
         assert f"gru_param_count(units=20, features=1)  # {gru_count}" in readme
+
+    def test_install_section_names_the_package_and_each_extra(self):
+        """The README says to pip install lstmdoc, and names every extra the package offers."""
+        readme = (ROOT / "README.md").read_text()
+        install = readme.split("<!-- start-install -->", 1)[1].split("<!-- end-install -->", 1)[0]
+        assert "python -m pip install lstmdoc\n" in install
+        extras = metadata.metadata("lstmdoc").get_all("Provides-Extra") or []
+        assert {"keras", "plots", "notebooks"} <= set(extras)
+        for extra in extras:
+            assert f"`lstmdoc[{extra}]`" in install, extra
