@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -24,10 +23,12 @@ QUIET_TENSORFLOW = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0"}
 # install, not in each process (uv does not by default, and with PYTHONDONTWRITEBYTECODE
 # set nothing would ever cache them). This makes each executed page about 1.7x faster.
 COMPILE_BYTECODE = {"UV_COMPILE_BYTECODE": "1"}
-# LSTMDOC_UNLOCKED=1 installs the newest releases the ranges in pyproject.toml allow,
-# instead of the versions in uv.lock: the canary session sets it for its own run.
-UNLOCKED = os.environ.get("LSTMDOC_UNLOCKED") == "1"
 _SYSTEM_TMP = tempfile.gettempdir()
+# What the canary reports it built with: the libraries that can break the site.
+_SITE_BUILDERS = ["pydata-sphinx-theme", "sphinx-book-theme", "myst-nb", "tinycss2", "tensorflow"]
+_PRINT_VERSIONS = (
+    "from importlib.metadata import version; print({{n: version(n) for n in {names}}})"
+)
 
 
 @nox.session(default=True)
@@ -132,6 +133,40 @@ def docs(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def canary(session: nox.Session) -> None:
+    """Build the site against the newest releases, not uv.lock; run the theme's tests.
+
+    A new Sphinx, theme or TensorFlow that breaks the build, the template overrides or
+    the stylesheet pruning fails here before the lock is bumped. The site is built in a
+    temporary copy, from this checkout's execution cache where the libraries that run
+    the pages are unchanged, so it leaves docs/_build as it was.
+    """
+    _install(session, "docs", "test", locked=False)
+    session.run("python", "-c", _PRINT_VERSIONS.format(names=["sphinx", *_SITE_BUILDERS]))
+    copy = Path(session.create_tmp()) / "canary"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree("docs", copy / "docs", ignore=shutil.ignore_patterns("_build"))
+    shutil.copy("README.md", copy / "README.md")  # the home page includes it
+    cache = Path("docs/_build/.jupyter_cache")
+    if cache.is_dir():
+        shutil.copytree(cache, copy / "docs" / "_build" / ".jupyter_cache")
+    build = copy / "docs" / "_build"
+    session.run(
+        "sphinx-build",
+        *["-n", "-W", "--keep-going", "-j", "auto", "-q", "-d", str(build / "doctrees")],
+        *["-b", "html", str(copy / "docs"), str(build / "html")],
+        env={**QUIET_TENSORFLOW, "LSTMDOC_DOCS_EXECUTION": "cache"},
+    )
+    session.run(
+        "pytest",
+        "tests/test_docs_templates.py",
+        "tests/test_docs_lighter.py",
+        "tests/test_docs_notebooks.py",
+        *session.posargs,
+    )
+
+
+@nox.session(default=False)
 def bench(session: nox.Session) -> None:
     """Time the site build, the CLI and the NumPy LSTM side by side; print medians and ratios.
 
@@ -194,30 +229,33 @@ def browser(session: nox.Session) -> None:
 
 
 def _install(
-    session: nox.Session, *groups: str, extras: list[str] | None = None, editable: bool = True
+    session: nox.Session,
+    *groups: str,
+    extras: list[str] | None = None,
+    editable: bool = True,
+    locked: bool = True,
 ) -> None:
     """Install lstmdoc (editable) with ``extras`` and these dependency groups, as uv.lock pins them.
 
     With ``editable=False``, the groups alone: the session builds lstmdoc itself.
+    With ``locked=False``, the newest releases that pyproject.toml's ranges allow.
     """
     project = [] if not editable else ["-e", f".[{','.join(extras)}]" if extras else "."]
     session.install(
         *project,
         *nox.project.dependency_groups(PYPROJECT, *groups),
-        *_lock_constraints(session, *groups, extras=extras or []),
+        *(_lock_constraints(session, *groups, extras=extras or []) if locked else []),
         env=COMPILE_BYTECODE,
     )
 
 
 def _lock_constraints(session: nox.Session, *groups: str, extras: Sequence[str] = ()) -> list[str]:
-    """pip's options to hold every package at its uv.lock version (none when UNLOCKED).
+    """pip's options to hold every package at its uv.lock version.
 
     The versions are constraints, not requirements: what is installed is what
     pyproject.toml asks for, at the version the lock chose. --locked fails when
     pyproject.toml has changed and uv.lock was not refreshed (``uv lock``).
     """
-    if UNLOCKED:
-        return []
     constraints = Path(session.create_tmp()) / f"constraints-{'-'.join(groups) or 'lstmdoc'}.txt"
     session.run(
         "uv",
