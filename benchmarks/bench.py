@@ -10,6 +10,7 @@ exists, the change against it is printed too.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import platform
@@ -57,7 +58,7 @@ class SiteBuild:
         shutil.copytree(ROOT / "docs", self.source, ignore=shutil.ignore_patterns("_build"))
         shutil.copy(ROOT / "README.md", workspace / "README.md")
 
-    def build(self) -> float:
+    def build(self, *options: str) -> float:
         build = self.source / "_build"
         return timed(
             [
@@ -70,6 +71,7 @@ class SiteBuild:
                 "-j",
                 "auto",
                 "-q",
+                *options,
                 "-d",
                 str(build / "doctrees"),
                 "-b",
@@ -79,6 +81,12 @@ class SiteBuild:
             ],
             cwd=self.workspace,
         )
+
+    def reuse_execution_cache(self) -> None:
+        """Start from the contributor's executed pages, where their libraries are these."""
+        cache = ROOT / "docs" / "_build" / ".jupyter_cache"
+        if cache.is_dir():
+            shutil.copytree(cache, self.source / "_build" / ".jupyter_cache")
 
     def clean(self) -> None:
         shutil.rmtree(self.source / "_build", ignore_errors=True)
@@ -104,6 +112,34 @@ def measure_site(runs: int, page: str) -> dict[str, float]:
         "site_rebuild_unchanged_s": statistics.median(unchanged),
         "site_rebuild_one_page_edited_s": statistics.median(edited),
     }
+
+
+def measure_prune(runs: int) -> dict[str, float]:
+    """Time the build's last step alone: pruning the stylesheets (tinycss2), subsetting the fonts.
+
+    The site is built once unpruned (-D lighter_prune=0); each run prunes a fresh copy.
+    """
+    sys.path.insert(0, str(ROOT / "docs" / "_ext"))  # where conf.py finds the extension
+    prune_site = importlib.import_module("lighter").prune_site
+
+    with tempfile.TemporaryDirectory(prefix="lstmdoc-bench-") as folder:
+        site = SiteBuild(Path(folder) / "site")
+        site.reuse_execution_cache()
+        site.build("-D", "lighter_prune=0")
+        unpruned = site.source / "_build" / "html"
+
+        def prune() -> float:
+            copy = Path(folder) / "pruned"
+            shutil.rmtree(copy, ignore_errors=True)
+            shutil.copytree(unpruned, copy)
+            start = time.perf_counter()
+            problems = prune_site(copy)
+            elapsed = time.perf_counter() - start
+            if problems:
+                sys.exit(f"pruning failed: {problems}")
+            return elapsed
+
+        return {"site_prune_stylesheets_and_fonts_s": median_of(runs * 3, prune)}
 
 
 def measure_forward(runs: int) -> dict[str, float]:
@@ -169,6 +205,11 @@ RATIOS = [
         "original_1500_epoch_script_s",
     ),
     ("unchanged rebuild / cold build", "site_rebuild_unchanged_s", "site_cold_build_s"),
+    (
+        "pruning / unchanged rebuild",
+        "site_prune_stylesheets_and_fonts_s",
+        "site_rebuild_unchanged_s",
+    ),
     ("one page edited rebuild / cold build", "site_rebuild_one_page_edited_s", "site_cold_build_s"),
     ("lstmdoc count / import tensorflow", "cli_count_s", "import_tensorflow_s"),
     # Target: at most 0.1 (issue 11).
@@ -201,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (default: 3)")
     parser.add_argument(
         "--only",
-        choices=["site", "original", "cli", "forward"],
+        choices=["site", "prune", "original", "cli", "forward"],
         action="append",
         help="measure only these groups (default: all)",
     )
@@ -219,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     if arguments.runs < 1:
         parser.error(f"--runs must be at least 1, got {arguments.runs}")
-    groups = arguments.only or ["site", "original", "cli", "forward"]
+    groups = arguments.only or ["site", "prune", "original", "cli", "forward"]
     previous: dict[str, float] = {}
     if arguments.json.exists():
         previous = json.loads(arguments.json.read_text()).get("figures", {})
@@ -229,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
         figures |= measure_original_script(arguments.runs)
     if "site" in groups:
         figures |= measure_site(arguments.runs, arguments.page)
+    if "prune" in groups:
+        figures |= measure_prune(arguments.runs)
     if "cli" in groups:
         figures |= measure_cli(arguments.runs)
     if "forward" in groups:
