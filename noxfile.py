@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,7 +22,6 @@ QUIET_TENSORFLOW = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0"}
 # install, not in each process (uv does not by default, and with PYTHONDONTWRITEBYTECODE
 # set nothing would ever cache them). This makes each executed page about 1.7x faster.
 COMPILE_BYTECODE = {"UV_COMPILE_BYTECODE": "1"}
-_SYSTEM_TMP = tempfile.gettempdir()
 # What the canary reports it built with: the libraries that can break the site.
 _SITE_BUILDERS = ["pydata-sphinx-theme", "sphinx-book-theme", "myst-nb", "tinycss2", "tensorflow"]
 _PRINT_VERSIONS = (
@@ -67,9 +65,7 @@ def dist(session: nox.Session) -> None:
     session.run("twine", "check", "--strict", *map(str, Path("dist").glob("*")))
     # The wheel holds the lstmdoc package alone: no tests, docs or benchmarks.
     session.run("check-wheel-contents", "--toplevel=lstmdoc", *map(str, Path("dist").glob("*.whl")))
-    # Its tests build from a clone and from an archive of HEAD: in the system's temporary
-    # folder, as nox's own is inside this checkout, whose git history would be found.
-    session.run("pytest", "tests/packaging", *session.posargs, env={"TMPDIR": _SYSTEM_TMP})
+    session.run("pytest", "tests/packaging", *session.posargs)
 
 
 @nox.session(default=True, requires=["dist"])
@@ -143,7 +139,7 @@ def canary(session: nox.Session) -> None:
     """
     _install(session, "docs", "test", locked=False)
     session.run("python", "-c", _PRINT_VERSIONS.format(names=["sphinx", *_SITE_BUILDERS]))
-    copy = Path(session.create_tmp()) / "canary"
+    copy = Path(session.virtualenv.location) / "canary"
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree("docs", copy / "docs", ignore=shutil.ignore_patterns("_build"))
     shutil.copy("README.md", copy / "README.md")  # the home page includes it
@@ -256,7 +252,10 @@ def _lock_constraints(session: nox.Session, *groups: str, extras: Sequence[str] 
     pyproject.toml asks for, at the version the lock chose. --locked fails when
     pyproject.toml has changed and uv.lock was not refreshed (``uv lock``).
     """
-    constraints = Path(session.create_tmp()) / f"constraints-{'-'.join(groups) or 'lstmdoc'}.txt"
+    # In the environment's folder: session.create_tmp() would also point TMPDIR into this
+    # checkout, where the tests' temporary copies of the docs would find its git history.
+    name = f"uv-lock-constraints-{'-'.join(groups) or 'lstmdoc'}.txt"
+    constraints = Path(session.virtualenv.location) / name
     session.run(
         "uv",
         "export",
