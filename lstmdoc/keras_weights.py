@@ -171,14 +171,7 @@ def _dense(config: Mapping[str, Any], shapes: _Shapes) -> Derivation:
     weights = [LayerWeight("kernel", (features, units), not rank)]
     if config["use_bias"]:
         weights.append(LayerWeight("bias", (units,), True))
-    formula = breakdown.substituted
-    if rank:
-        weights += [
-            LayerWeight("lora_kernel_a", (features, rank), True),
-            LayerWeight("lora_kernel_b", (rank, units), True),
-        ]
-        formula += f" + {rank} × ({features} + {units})"
-    return Derivation(tuple(weights), formula)
+    return _with_lora(weights, breakdown.substituted, rank, "lora_kernel", features, units)
 
 
 def _embedding(config: Mapping[str, Any], _shapes: _Shapes) -> Derivation:
@@ -189,10 +182,21 @@ def _embedding(config: Mapping[str, Any], _shapes: _Shapes) -> Derivation:
     if config.get("tie_weights") is False:  # ReversibleEmbedding's own output projection
         weights.append(LayerWeight("reverse_embeddings", (columns, rows), True))
         formula = f"2 × {rows} × {columns}"
+    return _with_lora(weights, formula, rank, "lora_embeddings", rows, columns)
+
+
+def _with_lora(
+    weights: list[LayerWeight], formula: str, rank: int, name: str, rows: int, columns: int
+) -> Derivation:
+    """Add LoRA's two low-rank factors, ``name_a (rows, rank)`` and ``name_b (rank, columns)``.
+
+    With LoRA on (``rank`` > 0) the factors train and the full matrix is frozen.
+    """
     if rank:
-        weights += [
-            LayerWeight("lora_embeddings_a", (rows, rank), True),
-            LayerWeight("lora_embeddings_b", (rank, columns), True),
+        weights = [
+            *weights,
+            LayerWeight(f"{name}_a", (rows, rank), True),
+            LayerWeight(f"{name}_b", (rank, columns), True),
         ]
         formula += f" + {rank} × ({rows} + {columns})"
     return Derivation(tuple(weights), formula)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import ast
 import json
-import operator
 
 import keras
 import numpy as np
@@ -13,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lstmdoc
+from tests._keras_models import evaluate
 
 SIZES = st.integers(min_value=1, max_value=48)
 SWEEP = settings(max_examples=25, deadline=None)
@@ -32,20 +31,6 @@ def keras_layer(kind: str, units: int, features: int, **options) -> keras.layers
         layer = cls[kind](units, **options)
         layer.build((None, 7, features))
     return layer
-
-
-def evaluate(expression: str) -> int:
-    """Evaluate a printed formula such as ``4 × 20 × (1 + 20 + 1)`` with only + and ×."""
-    operators = {ast.Add: operator.add, ast.Mult: operator.mul}
-
-    def walk(node: ast.AST) -> int:
-        if isinstance(node, ast.BinOp) and type(node.op) in operators:
-            return int(operators[type(node.op)](walk(node.left), walk(node.right)))
-        if isinstance(node, ast.Constant) and isinstance(node.value, int):
-            return node.value
-        raise ValueError(f"unexpected element in formula: {ast.dump(node)}")
-
-    return walk(ast.parse(expression.replace("×", "*"), mode="eval").body)
 
 
 class TestCountsAgainstKeras:

@@ -14,7 +14,6 @@ reader is, with only the visible cells run before it.
 from __future__ import annotations
 
 import ast
-import json
 import os
 import re
 import shlex
@@ -32,6 +31,9 @@ from IPython.core.inputtransformer2 import TransformerManager
 from myst_nb.core.read import is_myst_markdown_notebook, read_myst_markdown_notebook
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+
+from tests._jupyter import use_this_interpreter_as_python3
+from tests.test_docs_build import FRONT_MATTER
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -118,16 +120,10 @@ def uses_myst_nb(source: str) -> bool:
 @pytest.fixture
 def kernel_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """A "python3" kernel of this interpreter, with a fresh IPython profile, as a reader has."""
-    spec = tmp_path / "jupyter" / "kernels" / "python3"
-    spec.mkdir(parents=True)
-    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    (spec / "kernel.json").write_text(
-        json.dumps({"argv": argv, "display_name": "Python 3", "language": "python"})
-    )
-    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    name = use_this_interpreter_as_python3(tmp_path, monkeypatch)
     # Not the docs build's profile (docs/_ipython): a reader's kernel has none of its settings.
     monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
-    return "python3"
+    return name
 
 
 class Kernel:
@@ -296,16 +292,7 @@ class TestEveryPage:
         assert not problems, "\n\n".join(problems)
 
 
-FRONT_MATTER = """\
----
-file_format: mystnb
-kernelspec:
-  name: python3
-  display_name: Python 3
----
-
-# A page
-"""
+PAGE_START = FRONT_MATTER + "\n# A page\n"
 
 
 def _page(tmp_path: Path, *cells: tuple[str, str]) -> Path:
@@ -315,7 +302,7 @@ def _page(tmp_path: Path, *cells: tuple[str, str]) -> Path:
         for tag, code in cells
     )
     page = tmp_path / "page.md"
-    page.write_text(FRONT_MATTER + body, encoding="utf-8")
+    page.write_text(PAGE_START + body, encoding="utf-8")
     return page
 
 

@@ -8,9 +8,7 @@ tells a reader to install.
 
 from __future__ import annotations
 
-import json
 import re
-import sys
 import urllib.request
 from urllib.parse import urljoin
 
@@ -18,6 +16,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from tests._jupyter import use_this_interpreter_as_python3
 from tests.browser.conftest import SITE, site_pages
 
 EXECUTED_PAGES = [
@@ -35,14 +34,7 @@ def test_every_notebook_page_offers_its_notebook():
 @pytest.fixture
 def python3_kernel(tmp_path, monkeypatch):
     """Make the "python3" kernel this interpreter, whatever kernels the machine has."""
-    spec = tmp_path / "jupyter" / "kernels" / "python3"
-    spec.mkdir(parents=True)
-    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    (spec / "kernel.json").write_text(
-        json.dumps({"argv": argv, "display_name": "Python 3", "language": "python"})
-    )
-    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
-    return "python3"
+    return use_this_interpreter_as_python3(tmp_path, monkeypatch)
 
 
 def download(page, base_url, path) -> nbformat.NotebookNode:
