@@ -1,38 +1,106 @@
-"""Turn a model's layers into report rows, one rule set for live models and saved files.
+"""Turn a model's layers into report rows, one rule set per framework, one walk for all.
 
-A layer reaches this module as a :class:`LayerNode`: its spec (the dictionary of
-:mod:`lstmdoc.keras_weights`) and, beside it, where the framework's own count can
-be read. A live Keras layer and a layer in a ``.keras`` file are two kinds of
-node; the walk, the rules and the rows are the same for both.
+A layer reaches this module as a :class:`LayerNode`: its spec (a dictionary with
+the class name, its module and its configuration) and, beside it, where the
+framework's own count can be read. A live Keras layer, a layer in a ``.keras``
+file, a live PyTorch module and a module's tensors in a saved ``state_dict`` are
+four kinds of node; the walk and the rows are the same for all, and the
+framework's :class:`Rules` (:data:`lstmdoc.keras_weights.RULES`,
+:data:`lstmdoc.torch_modules.RULES`) say what each class creates.
 
-For each layer the walk asks :func:`lstmdoc.keras_weights.derive`:
+For each layer the walk asks ``rules.derive(spec)``:
 
-- a built-in layer gets its formula and weights; the layers it builds inside itself
-  (a Bidirectional's two directions, an RNN's cells, an attention layer's
-  projections) are walked in turn, one level deeper;
+- a built-in layer gets its formula, weights and buffers; the layers it builds
+  inside itself (a Bidirectional's two directions, an RNN's cells, an attention
+  layer's projections) are walked in turn, one level deeper;
 - a model, or a custom layer of a live model, is the sum of the layers it holds,
-  each walked in turn, and of the weights it creates itself with ``add_weight``,
-  counted from their declared shapes and marked as such;
+  each walked in turn, and of the weights it creates itself (Keras' ``add_weight``,
+  PyTorch's ``nn.Parameter``), counted from their declared shapes and marked as such;
 - anything else (a custom class in a file, whose code lstmdoc never runs) is listed
   with the framework's count alone, and a note.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from lstmdoc import keras_weights
-from lstmdoc.keras_weights import Derivation, NoFormula, Spec
 from lstmdoc.report import LayerRow, LayerWeight
 
-__all__ = ["MAX_DEPTH", "LayerNode", "walk_members"]
+__all__ = [
+    "MAX_DEPTH",
+    "Derivation",
+    "LayerNode",
+    "NoFormula",
+    "Rules",
+    "shape_formula",
+    "walk_layer",
+    "walk_members",
+]
 
 MAX_DEPTH = 64
 """How deep layers may nest: deeper configurations are refused as malformed."""
 
 _SUMMED_TERMS = 6  # a container's formula lists up to this many counts, then says "sum of"
+
+Spec = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """What a layer creates: its own weights, and the layers it builds inside itself.
+
+    Attributes:
+        weights: the weights (parameters) the layer creates itself.
+        formula: the count of ``weights`` with this layer's numbers, for a layer
+            that builds no others.
+        children: the specs of the layers it builds, each explained beneath it.
+        compose: for a layer that builds others, its formula from theirs.
+        label: the class name to show, such as ``"Bidirectional(LSTM)"``.
+        buffers: the state it keeps that is not a parameter (PyTorch's buffers,
+            such as a batch norm's ``running_mean``), which the framework does not
+            count among the parameters.
+    """
+
+    weights: tuple[LayerWeight, ...] = ()
+    formula: str | None = None
+    children: tuple[Spec, ...] = ()
+    compose: Callable[[Sequence[str]], str] | None = None
+    label: str | None = None
+    buffers: tuple[LayerWeight, ...] = ()
+
+
+@dataclass(frozen=True)
+class NoFormula:
+    """A built-in layer whose count lstmdoc does not derive, and why."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Rules:
+    """One framework's knowledge, as the walk reads it.
+
+    Attributes:
+        derive: a spec's :class:`Derivation`; a :class:`NoFormula` for a built-in
+            class lstmdoc has no formula for; ``None`` for a custom class or a model.
+        is_model: whether a spec is a model, explained through the layers it holds.
+        label: the class name to show for a spec (and its derivation, if any).
+        separator: what joins a nested layer's name to its parent's: ``/`` in
+            Keras' weight paths, ``.`` in PyTorch's ``state_dict`` keys.
+        declared: the class column of a weight a custom layer creates itself, such
+            as ``"add_weight"``.
+        buffers: whether the framework keeps buffers apart from parameters
+            (PyTorch does; Keras counts every variable as a parameter).
+    """
+
+    derive: Callable[[Spec], Derivation | NoFormula | None]
+    is_model: Callable[[Spec], bool]
+    label: Callable[..., str]
+    separator: str = "/"
+    declared: str = "add_weight"
+    buffers: bool = False
 
 
 class LayerNode(Protocol):
@@ -45,6 +113,9 @@ class LayerNode(Protocol):
     def framework_params(self) -> int | None:
         """The framework's count for this layer, or ``None`` where it cannot be read."""
 
+    def framework_buffers(self) -> int | None:
+        """The framework's count of this layer's buffer values, or ``None`` if not read."""
+
     def sublayer(self, spec: Spec) -> LayerNode:
         """The node of a layer this layer builds, described by ``spec``."""
 
@@ -54,12 +125,22 @@ class LayerNode(Protocol):
     def declared_weights(self) -> Sequence[LayerWeight] | None:
         """The weights a custom layer creates itself; ``None`` if not known."""
 
+    def declared_buffers(self) -> Sequence[LayerWeight] | None:
+        """The buffers a custom layer keeps itself; ``None`` if not known."""
+
     def unknown_reason(self) -> str:
         """Why a custom layer's count is not derived, for the report's note."""
 
 
+def shape_formula(sizes: Sequence[int]) -> str:
+    """``6 × 2 × 4`` for a shape, leaving out its 1s; ``1`` for a scalar."""
+    factors = [str(size) for size in sizes if size != 1]
+    return " × ".join(factors) or "1"
+
+
 @dataclass
 class _Walk:
+    rules: Rules
     notes: list[str] = field(default_factory=list)
 
     def rows(self, node: LayerNode, prefix: str, depth: int, trainable: bool) -> list[LayerRow]:
@@ -71,11 +152,11 @@ class _Walk:
         config = config if isinstance(config, Mapping) else {}
         path = prefix + str(config.get("name") or spec.get("name") or spec.get("class_name"))
         trainable = trainable and config.get("trainable", True) is not False
-        label = keras_weights.label(spec)
-        if keras_weights.is_model(spec):
+        label = self.rules.label(spec)
+        if self.rules.is_model(spec):
             return self._container(node, path, label, depth, trainable)
         # A live layer whose get_config() raised is explained like a custom layer.
-        derivation = None if spec.get("config_error") else keras_weights.derive(spec)
+        derivation = None if spec.get("config_error") else self.rules.derive(spec)
         if isinstance(derivation, Derivation):
             return self._derived(node, derivation, path, depth, trainable)
         if isinstance(derivation, NoFormula):
@@ -95,14 +176,15 @@ class _Walk:
         for member in node.members() or ():
             rows += self.rows(member, "", depth, trainable)
         for weight in node.declared_weights() or ():
-            rows.append(_declared(weight, "", depth, trainable))
+            rows.append(self._declared(weight, "", depth, trainable))
         return rows
 
     def _derived(
         self, node: LayerNode, derivation: Derivation, path: str, depth: int, trainable: bool
     ) -> list[LayerRow]:
+        inside = path + self.rules.separator
         groups = [
-            self.rows(node.sublayer(child), f"{path}/", depth + 1, trainable)
+            self.rows(node.sublayer(child), inside, depth + 1, trainable)
             for child in derivation.children
         ]
         heads = [group[0] for group in groups]
@@ -115,25 +197,25 @@ class _Walk:
                 formula = _summed(heads, derivation.weights)
         head = _row(
             path,
-            keras_weights.label(node.spec, derivation),
+            self.rules.label(node.spec, derivation),
             depth,
             formula,
             derivation.weights,
             heads,
-            node.framework_params(),
+            node,
             trainable,
             basis="formula",
+            buffers=derivation.buffers,
         )
         return [head, *(row for group in groups for row in group)]
 
     def _container(
         self, node: LayerNode, path: str, label: str, depth: int, trainable: bool
     ) -> list[LayerRow]:
-        inner = [
-            self.rows(member, f"{path}/", depth + 1, trainable) for member in node.members() or ()
-        ]
+        inside = path + self.rules.separator
+        inner = [self.rows(member, inside, depth + 1, trainable) for member in node.members() or ()]
         inner += [
-            [_declared(weight, f"{path}/", depth + 1, trainable)]
+            [self._declared(weight, inside, depth + 1, trainable)]
             for weight in node.declared_weights() or ()
         ]
         heads = [group[0] for group in inner]
@@ -144,11 +226,28 @@ class _Walk:
             _summed(heads, ()),
             (),
             heads,
-            node.framework_params(),
+            node,
             trainable,
             basis="sum",
+            buffers=tuple(node.declared_buffers() or ()),
         )
         return [head, *(row for group in inner for row in group)]
+
+    def _declared(self, weight: LayerWeight, prefix: str, depth: int, trainable: bool) -> LayerRow:
+        counted = weight.trainable and trainable
+        return LayerRow(
+            name=f"{prefix}{weight.name}",
+            layer=self.rules.declared,
+            depth=depth,
+            formula=shape_formula(weight.shape),
+            params=weight.count,
+            trainable_params=weight.count if counted else 0,
+            non_trainable_params=0 if counted else weight.count,
+            framework_params=weight.count,
+            derived=False,
+            basis="declared",
+            weights=(weight,),
+        )
 
     def _not_derived(
         self, node: LayerNode, path: str, label: str, depth: int, reason: str
@@ -166,23 +265,25 @@ class _Walk:
             derived=False,
             basis="none",
             note=reason,
+            buffer_size=None if self.rules.buffers else 0,
+            framework_buffer_size=node.framework_buffers(),
         )
 
 
-def walk_members(node: LayerNode) -> tuple[list[LayerRow], list[str]]:
+def walk_members(node: LayerNode, rules: Rules) -> tuple[list[LayerRow], list[str]]:
     """Return the rows of a model's layers (depth 0 and below) and the notes about them.
 
-    Rows of layers without weights are left out, unless the framework counts
-    weights that lstmdoc does not.
+    Rows of layers without weights or buffers are left out, unless the framework
+    counts some that lstmdoc does not.
     """
-    walk = _Walk()
+    walk = _Walk(rules)
     rows = walk.members(node, 0, _trainable(node.spec))
     return [row for row in rows if not _empty(row)], list(dict.fromkeys(walk.notes))
 
 
-def walk_layer(node: LayerNode) -> tuple[list[LayerRow], list[str]]:
+def walk_layer(node: LayerNode, rules: Rules) -> tuple[list[LayerRow], list[str]]:
     """Return the rows of a single layer (depth 0) and what is inside it."""
-    walk = _Walk()
+    walk = _Walk(rules)
     rows = walk.rows(node, "", 0, True)
     return [row for row in rows if not _empty(row)], list(dict.fromkeys(walk.notes))
 
@@ -197,10 +298,11 @@ def _row(
     formula: str | None,
     weights: Sequence[LayerWeight],
     heads: Sequence[LayerRow],
-    framework_params: int | None,
+    node: LayerNode,
     trainable: bool,
     *,
     basis: str,
+    buffers: Sequence[LayerWeight] = (),
 ) -> LayerRow:
     """A row whose count is its own weights plus the rows directly beneath it."""
     own = sum(weight.count for weight in weights)
@@ -214,6 +316,13 @@ def _row(
         if known
         else None
     )
+    inner_buffers = [head.buffer_size for head in heads]
+    buffer_size = (
+        sum(buffer.count for buffer in buffers)
+        + sum(size for size in inner_buffers if size is not None)
+        if all(size is not None for size in inner_buffers)
+        else None
+    )
     return LayerRow(
         name=path,
         layer=label,
@@ -224,27 +333,14 @@ def _row(
         non_trainable_params=None
         if params is None or trainable_params is None
         else params - trainable_params,
-        framework_params=framework_params,
+        framework_params=node.framework_params(),
         derived=known and all(head.derived for head in heads),
         basis=basis,
         weights=tuple(weights),
-    )
-
-
-def _declared(weight: LayerWeight, prefix: str, depth: int, trainable: bool) -> LayerRow:
-    counted = weight.trainable and trainable
-    return LayerRow(
-        name=f"{prefix}{weight.name}",
-        layer="add_weight",
-        depth=depth,
-        formula=keras_weights.shape_formula(weight.shape),
-        params=weight.count,
-        trainable_params=weight.count if counted else 0,
-        non_trainable_params=0 if counted else weight.count,
-        framework_params=weight.count,
-        derived=False,
-        basis="declared",
-        weights=(weight,),
+        note=None,
+        buffers=tuple(buffers),
+        buffer_size=buffer_size,
+        framework_buffer_size=node.framework_buffers(),
     )
 
 
@@ -262,7 +358,12 @@ def _summed(heads: Sequence[LayerRow], weights: Sequence[LayerWeight]) -> str | 
 
 
 def _empty(row: LayerRow) -> bool:
-    return row.params == 0 and row.framework_params in (0, None)
+    return (
+        row.params == 0
+        and row.framework_params in (0, None)
+        and row.buffer_size == 0
+        and row.framework_buffer_size in (0, None)
+    )
 
 
 def _trainable(spec: Spec) -> bool:

@@ -72,9 +72,9 @@ def explain(model: Any) -> ModelReport:
         )
     node = _LiveLayer(keras, model, set())
     if isinstance(model, keras.Model):
-        rows, notes = deriving.walk_members(node)
+        rows, notes = deriving.walk_members(node, keras_weights.RULES)
     else:
-        rows, notes = deriving.walk_layer(node)
+        rows, notes = deriving.walk_layer(node, keras_weights.RULES)
     trainable = _sum_trainable(rows)
     return ModelReport(
         model=model.name,
@@ -118,9 +118,9 @@ def explain_file(path: str | os.PathLike[str]) -> ModelReport:
     )
     try:
         if keras_weights.is_model(config):
-            rows, notes = deriving.walk_members(node)
+            rows, notes = deriving.walk_members(node, keras_weights.RULES)
         else:
-            rows, notes = deriving.walk_layer(node)
+            rows, notes = deriving.walk_layer(node, keras_weights.RULES)
     except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as error:
         raise ValueError(
             f"path {str(path)!r} holds a configuration lstmdoc cannot read: {error}"
@@ -161,6 +161,9 @@ class _LiveLayer:
     def framework_params(self) -> int | None:
         return int(self._layer.count_params()) if self._layer.built else None
 
+    def framework_buffers(self) -> None:
+        return None  # Keras counts every variable of a layer among its parameters
+
     def sublayer(self, spec: Spec) -> LayerNode:
         config = spec.get("config")
         name = config.get("name") if isinstance(config, dict) else None
@@ -198,6 +201,9 @@ class _LiveLayer:
             if id(weight) not in tracked
         ]
 
+    def declared_buffers(self) -> None:
+        return None
+
     def unknown_reason(self) -> str:
         return "lstmdoc could not look inside it"
 
@@ -211,6 +217,9 @@ class _Detached:
     def framework_params(self) -> int | None:
         return None
 
+    def framework_buffers(self) -> None:
+        return None
+
     def sublayer(self, spec: Spec) -> LayerNode:
         return _Detached(spec)
 
@@ -218,6 +227,9 @@ class _Detached:
         return None
 
     def declared_weights(self) -> Sequence[LayerWeight] | None:
+        return None
+
+    def declared_buffers(self) -> None:
         return None
 
     def unknown_reason(self) -> str:

@@ -100,6 +100,10 @@ class StoredLayer:
             return self.weights.model_params
         return self.weights.size(self.group)
 
+    def framework_buffers(self) -> None:
+        """Keras stores no buffers: every array of a layer is among its parameters."""
+        return
+
     def sublayer(self, spec: Spec) -> LayerNode:
         """The layer ``spec`` built inside this one, found by name in the weights file."""
         group = None
@@ -121,6 +125,10 @@ class StoredLayer:
     def declared_weights(self) -> Sequence[LayerWeight] | None:
         """Not known: a file's custom layers are never run, so their weights are not seen."""
         return None
+
+    def declared_buffers(self) -> None:
+        """Keras layers keep no buffers apart from their weights."""
+        return
 
     def unknown_reason(self) -> str:
         """Why a custom class in a file is not derived."""

@@ -29,15 +29,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lstmdoc import counting
+from lstmdoc.deriving import Derivation, NoFormula, Rules, shape_formula
 from lstmdoc.report import LayerWeight
 
 __all__ = [
     "EXTERNAL_WEIGHTS",
     "LAYER_RULES",
     "MODEL_CLASSES",
+    "RULES",
     "WEIGHTLESS",
     "Derivation",
     "NoFormula",
+    "conv_formula",
     "derive",
     "derive_optimizer",
     "is_builtin",
@@ -48,33 +51,6 @@ __all__ = [
 
 Spec = Mapping[str, Any]
 Shape = tuple[Any, ...]
-
-
-@dataclass(frozen=True)
-class Derivation:
-    """What a layer creates: its own weights, and the layers it builds inside itself.
-
-    Attributes:
-        weights: the weights the layer creates itself.
-        formula: the count of ``weights`` with this layer's numbers, for a layer
-            that builds no others.
-        children: the specs of the layers it builds, each explained beneath it.
-        compose: for a layer that builds others, its formula from theirs.
-        label: the class name to show, such as ``"Bidirectional(LSTM)"``.
-    """
-
-    weights: tuple[LayerWeight, ...] = ()
-    formula: str | None = None
-    children: tuple[Spec, ...] = ()
-    compose: Callable[[Sequence[str]], str] | None = None
-    label: str | None = None
-
-
-@dataclass(frozen=True)
-class NoFormula:
-    """A built-in layer whose count lstmdoc does not derive, and why."""
-
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -117,6 +93,16 @@ def derive(spec: Spec) -> Derivation | NoFormula | None:
         return NoFormula(EXTERNAL_WEIGHTS[name])
     rule = LAYER_RULES.get(name)
     return None if rule is None else _apply(rule, spec)
+
+
+def conv_formula(filters: int, window: str, channels: int, groups: int, bias: bool) -> str:
+    """A convolution's count, ``filters × (window × channels + 1)``, with its groups.
+
+    The same in Keras and PyTorch: each filter sees ``channels / groups`` input
+    channels over the window, and has one bias.
+    """
+    inputs = f"{channels}" if groups == 1 else f"{channels} / {groups}"
+    return f"{filters} × ({window} × {inputs} + 1)" if bias else f"{filters} × {window} × {inputs}"
 
 
 def _apply(rule: Rule, spec: Spec) -> Derivation | NoFormula:
@@ -302,9 +288,7 @@ def _conv(config: Mapping[str, Any], shapes: _Shapes) -> Derivation:
     inputs = f"{channels}" if groups == 1 else f"{channels} / {groups}"
     if config["use_bias"]:
         weights.append(LayerWeight("bias", (filters,), True))
-        formula = f"{filters} × ({window} × {inputs} + 1)"
-    else:
-        formula = f"{filters} × {window} × {inputs}"
+    formula = conv_formula(filters, window, channels, groups, bool(config["use_bias"]))
     if rank:
         weights += [
             LayerWeight("lora_kernel_a", (*sizes, channels // groups, rank), True),
@@ -735,6 +719,9 @@ WEIGHTLESS = frozenset(
 )  # fmt: skip
 """Keras classes that create no weights, whatever their configuration."""
 
+RULES = Rules(derive=derive, is_model=is_model, label=label, separator="/", declared="add_weight")
+"""Keras' rules, as :mod:`lstmdoc.deriving` walks a model with them."""
+
 
 # --- optimizers --------------------------------------------------------------------------
 
@@ -839,12 +826,6 @@ def _group(formula: str) -> str:
         if depth == 0 and formula.startswith(" + ", index):
             return f"({formula})"
     return formula
-
-
-def shape_formula(sizes: Sequence[int]) -> str:
-    """``6 × 2 × 4`` for a shape, leaving out its 1s; ``1`` for a scalar."""
-    factors = [str(size) for size in sizes if size != 1]
-    return " × ".join(factors) or "1"
 
 
 def _shape(value: Any) -> Shape:

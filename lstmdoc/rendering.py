@@ -2,7 +2,8 @@
 
 Rendering only: every number and word shown here is in the report already, so the
 terminal, the notebook and the JSON of ``report.to_dict()`` can never disagree.
-Nested rows are indented beneath the row that holds them.
+Nested rows are indented beneath the row that holds them. A report with buffers
+(PyTorch's running statistics) gets a ``buffers`` column, after the parameters.
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ if TYPE_CHECKING:
 __all__ = ["html_table", "text", "title", "verdict"]
 
 _INDENT = "  "
-_NUMBER_COLUMNS = {"lstmdoc", "trainable", "non-trainable"}
+_NUMBER_COLUMNS = {"lstmdoc", "trainable", "non-trainable", "buffers"}
+# How the verdict names the weights a custom layer creates itself, by their class column.
+_DECLARED = {
+    "add_weight": "created by a custom layer with add_weight",
+    "nn.Parameter": "a custom module's own nn.Parameter",
+    "tensor": "tensors of a module whose class a state_dict does not name",
+}
 
 
 def title(report: ModelReport) -> str:
@@ -30,9 +37,11 @@ def title(report: ModelReport) -> str:
             f"Model {report.model!r}{source}: {known} parameters "
             f"({_possessive(report.framework)} count)"
         )
+    buffers = report.buffer_size
+    kept = f"; {buffers:,} buffer values, not counted" if buffers else ""
     return (
         f"Model {report.model!r}{source}: {total:,} parameters "
-        f"({trainable:,} trainable, {frozen:,} non-trainable)"
+        f"({trainable:,} trainable, {frozen:,} non-trainable){kept}"
     )
 
 
@@ -46,6 +55,9 @@ def verdict(report: ModelReport) -> list[str]:
         details = ", ".join(
             f"{row.name} (lstmdoc {_count(row.params)}, {report.framework} "
             f"{_count(row.framework_params)})"
+            if row.params != row.framework_params
+            else f"{row.name} (buffers: lstmdoc {_count(row.buffer_size)}, "
+            f"{report.framework} {_count(row.framework_buffer_size)})"
             for row in report.disagreements
         )
         lines.append(f"DISAGREEMENT: lstmdoc's count differs from {framework} for {details}.")
@@ -62,11 +74,20 @@ def verdict(report: ModelReport) -> list[str]:
         lines.append(
             f"lstmdoc has no formula for {', '.join(unknown)}: {framework} count is shown alone."
         )
-    declared = [row.name for row in report.rows if row.basis == "declared"]
-    if declared:
+    declared: dict[str, list[str]] = {}
+    for row in report.rows:
+        if row.basis == "declared" and row.layer in _DECLARED:
+            declared.setdefault(row.layer, []).append(row.name)
+    for label, names in declared.items():
+        lines.append(f"{', '.join(names)}: {_DECLARED[label]}, counted from its declared shape.")
+    buffered = [row for row in report.rows if row.buffers]
+    if buffered:
+        held = "; ".join(
+            f"{row.name} ({', '.join(buffer.name for buffer in row.buffers)})" for row in buffered
+        )
         lines.append(
-            f"{', '.join(declared)}: created by a custom layer with add_weight, "
-            "counted from its declared shape."
+            f"Buffers are not parameters, and {report.framework} does not count them: "
+            f"{held}, {_count(report.buffer_size)} values in all."
         )
     lines += report.notes
     optimizer = report.optimizer
@@ -92,7 +113,13 @@ def verdict(report: ModelReport) -> list[str]:
 def text(report: ModelReport) -> str:
     """Return the report as a plain-text table for a terminal."""
     header = _header(report)
-    rows = [header, *(_cells(row, name=_INDENT * row.depth + _short(row)) for row in report.rows)]
+    rows = [
+        header,
+        *(
+            _cells(report, row, name=_INDENT * row.depth + _short(report, row))
+            for row in report.rows
+        ),
+    ]
     rows.append(_total_cells(report))
     widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
 
@@ -136,7 +163,9 @@ def html_table(report: ModelReport) -> str:
     head = "".join(cell(html.escape(column), "th", column=column) for column in columns)
     body = []
     for row in report.rows:
-        name, layer, *values = (html.escape(text) for text in _cells(row, name=_short(row)))
+        name, layer, *values = (
+            html.escape(text) for text in _cells(report, row, name=_short(report, row))
+        )
         cells = [
             cell(
                 f'{_breakable_name(name)}<br><span style="font-size: 85%; opacity: 0.75">'
@@ -176,7 +205,7 @@ def html_table(report: ModelReport) -> str:
 
 
 def _header(report: ModelReport) -> tuple[str, ...]:
-    return (
+    columns = (
         "layer",
         "class",
         "formula",
@@ -186,14 +215,19 @@ def _header(report: ModelReport) -> tuple[str, ...]:
         "trainable",
         "non-trainable",
     )
+    return (*columns, "buffers") if _has_buffers(report) else columns
+
+
+def _has_buffers(report: ModelReport) -> bool:
+    return any(row.buffer_size or row.framework_buffer_size for row in report.rows)
 
 
 def _numbers(report: ModelReport) -> set[str]:
     return {*_NUMBER_COLUMNS, report.framework}
 
 
-def _cells(row: LayerRow, *, name: str) -> tuple[str, ...]:
-    return (
+def _cells(report: ModelReport, row: LayerRow, *, name: str) -> tuple[str, ...]:
+    cells = (
         name,
         row.layer,
         row.formula or "-",
@@ -203,10 +237,11 @@ def _cells(row: LayerRow, *, name: str) -> tuple[str, ...]:
         _count(row.trainable_params),
         _count(row.non_trainable_params),
     )
+    return (*cells, _count(row.buffer_size)) if _has_buffers(report) else cells
 
 
 def _total_cells(report: ModelReport) -> tuple[str, ...]:
-    return (
+    cells = (
         "total",
         "",
         "",
@@ -216,6 +251,7 @@ def _total_cells(report: ModelReport) -> tuple[str, ...]:
         _count(report.trainable_params),
         _count(report.non_trainable_params),
     )
+    return (*cells, _count(report.buffer_size)) if _has_buffers(report) else cells
 
 
 def _optimizer_lines(report: ModelReport) -> list[str]:
@@ -259,8 +295,8 @@ def _breakable_name(name: str) -> str:
     return name.replace("_", "_<wbr>")
 
 
-def _short(row: LayerRow) -> str:
-    return row.name.rsplit("/", 1)[-1] if row.depth else row.name
+def _short(report: ModelReport, row: LayerRow) -> str:
+    return row.name.rsplit(report.separator, 1)[-1] if row.depth else row.name
 
 
 def _count(value: int | None) -> str:

@@ -4,7 +4,9 @@ A :class:`ModelReport` holds one :class:`LayerRow` per layer that owns weights, 
 display order, with the layers nested inside a layer beneath it (``row.depth`` one
 deeper), and, when the model has a built optimizer, an :class:`OptimizerRow`.
 Nothing here knows a framework: the framework's own count sits in
-``framework_params`` beside lstmdoc's, and ``report.framework`` names it.
+``framework_params`` beside lstmdoc's, and ``report.framework`` names it. State
+that is not a parameter (PyTorch's buffers, such as a batch norm's running
+statistics, which PyTorch does not count) is kept apart, in ``buffer_size``.
 ``str(report)`` and ``report._repr_html_()`` hand the report to
 :mod:`lstmdoc.rendering`; ``report.to_dict()`` gives plain values for scripts.
 """
@@ -23,12 +25,13 @@ __all__ = ["LayerRow", "LayerWeight", "ModelReport", "OptimizerRow"]
 
 @dataclass(frozen=True)
 class LayerWeight:
-    """One weight a layer creates, as lstmdoc derives it.
+    """One weight (or buffer) a layer creates, as lstmdoc derives it.
 
     Attributes:
-        name: the framework's name for it, such as ``kernel`` or ``moving_mean``.
+        name: the framework's name for it, such as ``kernel``, ``moving_mean`` or
+            PyTorch's ``weight_ih_l0``.
         shape: its shape, such as ``(1, 80)``.
-        trainable: whether the optimizer updates it.
+        trainable: whether the optimizer updates it (for PyTorch, ``requires_grad``).
     """
 
     name: str
@@ -51,7 +54,9 @@ class LayerRow:
 
     Attributes:
         name: the path of the layer, such as ``lstm``, ``encoder/lstm`` inside a
-            nested model, or ``block/attention/query`` inside a layer.
+            nested model, or ``block/attention/query`` inside a layer; for
+            PyTorch, the module's name as in its ``state_dict`` keys, such as
+            ``encoder.lstm``.
         layer: the class name, such as ``"LSTM"``; for a wrapper, with the wrapped
             class in parentheses, such as ``"Bidirectional(LSTM)"``; ``"add_weight"``
             for a weight a custom layer creates itself.
@@ -62,7 +67,8 @@ class LayerRow:
         trainable_params: how many of lstmdoc's count the optimizer updates.
         non_trainable_params: the rest (moving statistics, frozen layers).
         framework_params: the framework's own count for this layer (Keras'
-            ``layer.count_params()``, or the sizes of the arrays stored for it in a
+            ``layer.count_params()``, PyTorch's ``sum(p.numel() for p in
+            module.parameters())``, or the sizes of the arrays stored for it in a
             saved file), or ``None`` where it was not read.
         derived: whether lstmdoc derives the count from configuration alone,
             without reading the framework's count or any weight.
@@ -72,6 +78,12 @@ class LayerRow:
             itself, counted from its declared shape) or ``"none"`` (not derived).
         weights: the weights the layer creates itself, as lstmdoc derives them.
         note: why the row is not derived, or what to know about it.
+        buffers: the buffers the layer keeps itself, as lstmdoc derives them:
+            state that is not a parameter, such as PyTorch's ``running_mean``.
+        buffer_size: the values in the buffers of this layer and the layers
+            beneath it, as lstmdoc derives them, or ``None`` where it has no count.
+        framework_buffer_size: the framework's count of them (PyTorch's
+            ``sum(b.numel() for b in module.buffers())``), or ``None`` where not read.
     """
 
     name: str
@@ -86,11 +98,29 @@ class LayerRow:
     basis: str
     weights: tuple[LayerWeight, ...] = ()
     note: str | None = None
+    buffers: tuple[LayerWeight, ...] = ()
+    buffer_size: int | None = 0
+    framework_buffer_size: int | None = None
 
     @property
     def agrees(self) -> bool:
-        """Whether lstmdoc has a count, the framework's count was read, and they are equal."""
-        return self.params is not None and self.params == self.framework_params
+        """Whether lstmdoc has a count, the framework's count was read, and they are equal.
+
+        Where the framework's buffers were read too, lstmdoc's must equal them.
+        """
+        return (
+            self.params is not None
+            and self.params == self.framework_params
+            and not self._buffers_differ
+        )
+
+    @property
+    def _buffers_differ(self) -> bool:
+        return (
+            self.framework_buffer_size is not None
+            and self.buffer_size is not None
+            and self.buffer_size != self.framework_buffer_size
+        )
 
     @property
     def check(self) -> str:
@@ -104,7 +134,7 @@ class LayerRow:
             return "not derived"
         if self.framework_params is None:
             return "not checked"
-        if self.params != self.framework_params:
+        if self.params != self.framework_params or self._buffers_differ:
             return "DIFFERS"
         return "ok" if self.derived else "declared"
 
@@ -124,6 +154,9 @@ class LayerRow:
             "check": self.check,
             "weights": [weight.to_dict() for weight in self.weights],
             "note": self.note,
+            "buffers": [buffer.to_dict() for buffer in self.buffers],
+            "buffer_size": self.buffer_size,
+            "framework_buffer_size": self.framework_buffer_size,
         }
 
 
@@ -190,12 +223,17 @@ class ModelReport:
         model: the model's name.
         rows: one row per layer that owns weights, in display order: each layer,
             then the layers (and own weights) inside it, one ``depth`` deeper.
-        total_params: the framework's total, such as Keras' ``model.count_params()``,
-            or ``None`` where it was not read.
-        framework: whose count ``framework_params`` is, such as ``"Keras"``.
+        total_params: the framework's total, such as Keras' ``model.count_params()``
+            or PyTorch's ``sum(p.numel() for p in model.parameters())``, or
+            ``None`` where it was not read.
+        framework: whose count ``framework_params`` is: ``"Keras"`` or ``"PyTorch"``.
         optimizer: the optimizer's variables, when the model has a built optimizer.
         source: the file the model was read from, or ``None`` for a live model.
         notes: what the reader should know about rows that are not derived.
+        separator: what joins a nested row's name to its parent's: ``/`` for
+            Keras, ``.`` for PyTorch.
+        total_buffer_size: the framework's count of buffer values, such as
+            PyTorch's ``sum(b.numel() for b in model.buffers())``, or ``None``.
     """
 
     model: str
@@ -205,6 +243,8 @@ class ModelReport:
     optimizer: OptimizerRow | None = None
     source: str | None = None
     notes: tuple[str, ...] = ()
+    separator: str = "/"
+    total_buffer_size: int | None = None
 
     @property
     def top_rows(self) -> tuple[LayerRow, ...]:
@@ -227,6 +267,11 @@ class ModelReport:
         return _sum(row.non_trainable_params for row in self.top_rows)
 
     @property
+    def buffer_size(self) -> int | None:
+        """lstmdoc's count of buffer values (not parameters), or ``None`` if not known."""
+        return _sum(row.buffer_size for row in self.top_rows)
+
+    @property
     def all_derived(self) -> bool:
         """Whether lstmdoc derives every row's count from configuration alone."""
         return all(row.derived for row in self.rows)
@@ -238,6 +283,7 @@ class ModelReport:
             self.all_derived
             and all(row.agrees for row in self.rows)
             and self.derived_params == self.total_params
+            and (self.total_buffer_size is None or self.buffer_size == self.total_buffer_size)
             and (self.optimizer is None or self.optimizer.agrees)
         )
 
@@ -257,6 +303,8 @@ class ModelReport:
             "derived_params": self.derived_params,
             "trainable_params": self.trainable_params,
             "non_trainable_params": self.non_trainable_params,
+            "buffer_size": self.buffer_size,
+            "total_buffer_size": self.total_buffer_size,
             "optimizer": None if self.optimizer is None else self.optimizer.to_dict(),
             "all_derived": self.all_derived,
             "agrees": self.agrees,

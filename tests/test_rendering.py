@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html.parser
 
 from lstmdoc import rendering
-from lstmdoc.report import LayerRow, ModelReport, OptimizerRow
+from lstmdoc.report import LayerRow, LayerWeight, ModelReport, OptimizerRow
 
 
 def row(name, depth=0, params=8, framework=8, derived=True, basis="formula", formula=None):
@@ -181,3 +182,55 @@ class TestHtml:
         assert "a<b>" not in markup
         assert "x<y>" not in markup
         assert "<strong>DIFFERS from Keras</strong>" in markup
+
+
+class TestBuffers:
+    REPORT = ModelReport(
+        "tagger",
+        (
+            dataclasses.replace(
+                row("encoder", 0, 30, 30, basis="sum", formula="20 + 10"),
+                buffer_size=4,
+                framework_buffer_size=4,
+            ),
+            LayerRow(
+                name="encoder.norm",
+                layer="BatchNorm1d",
+                depth=1,
+                formula="2 × 4",
+                params=8,
+                trainable_params=8,
+                non_trainable_params=0,
+                framework_params=8,
+                derived=True,
+                basis="formula",
+                buffers=(LayerWeight("running_mean", (4,), False),),
+                buffer_size=4,
+                framework_buffer_size=4,
+            ),
+        ),
+        30,
+        framework="PyTorch",
+        separator=".",
+        total_buffer_size=4,
+    )
+
+    def test_a_buffers_column_and_sentence_appear_only_with_buffers(self):
+        """Buffers get their own column and a sentence; a report without them gets neither."""
+        text = rendering.text(self.REPORT)
+        header = text.splitlines()[2].split()
+        assert header[-1] == "buffers"
+        # A nested row shows its short name, after PyTorch's ".".
+        assert any(line.split()[:2] == ["norm", "BatchNorm1d"] for line in text.splitlines())
+        assert "Buffers are not parameters, and PyTorch does not count them" in text
+        assert text.splitlines()[0].endswith("; 4 buffer values, not counted")
+        assert "buffers" not in rendering.text(NESTED)
+        assert "<th" in rendering.html_table(self.REPORT)
+        assert ">buffers</th>" in rendering.html_table(self.REPORT)
+
+    def test_buffers_that_differ_are_a_disagreement(self):
+        """lstmdoc's buffers against the framework's: a difference is shown, not hidden."""
+        differing = dataclasses.replace(self.REPORT.rows[1], framework_buffer_size=5)
+        report = dataclasses.replace(self.REPORT, rows=(self.REPORT.rows[0], differing))
+        assert differing.check == "DIFFERS"
+        assert "encoder.norm (buffers: lstmdoc 4, PyTorch 5)" in rendering.text(report)
