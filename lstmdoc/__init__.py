@@ -2,8 +2,9 @@
 
 Importing lstmdoc is quick and needs only NumPy; each name below is imported
 from its module the first time it is used, so ``lstmdoc explain model.keras``
-loads only what explaining a file needs. TensorFlow is imported only by the
-helpers that take a Keras object, which has imported it already.
+loads only what explaining a file needs. TensorFlow and PyTorch are imported by
+no helper that takes a Keras model or a PyTorch module, which has imported them
+already; only reading a PyTorch ``.pt`` file imports PyTorch.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
         torch_rnn_parameter_shapes,
     )
     from lstmdoc.report import LayerRow, LayerWeight, ModelReport, OptimizerRow
+    from lstmdoc.torch_explaining import explain_state_dict
 
     __version__: str
 
@@ -63,6 +65,7 @@ __all__ = [
     "dense_param_count",
     "explain",
     "explain_file",
+    "explain_state_dict",
     "gru_forward",
     "gru_param_breakdown",
     "gru_param_count",
@@ -125,6 +128,7 @@ _MODULES = {
     "LayerWeight": "lstmdoc.report",
     "ModelReport": "lstmdoc.report",
     "OptimizerRow": "lstmdoc.report",
+    "explain_state_dict": "lstmdoc.torch_explaining",
 }
 
 

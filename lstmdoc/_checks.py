@@ -31,6 +31,16 @@ def describe(value: Any) -> str:
     return f"{text} ({type(value).__name__})"
 
 
+def is_torch_module(value: Any) -> bool:
+    """Whether ``value`` is a ``torch.nn.Module``, without importing PyTorch.
+
+    A module can only exist where PyTorch is imported already, so this looks
+    ``torch`` up in ``sys.modules`` and imports nothing.
+    """
+    nn = getattr(sys.modules.get("torch"), "nn", None)
+    return nn is not None and isinstance(value, nn.Module)
+
+
 def positive_int(name: str, value: Any) -> int:
     """Return ``value`` as an ``int`` if it is a positive integer, else raise.
 

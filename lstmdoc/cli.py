@@ -4,7 +4,8 @@
 parameters come from. Counting imports no TensorFlow, so it answers at once.
 ``lstmdoc explain model.keras`` explains every layer of a saved model from the
 file's configuration, without importing TensorFlow or Keras, and never runs code
-stored in the file.
+stored in the file. ``lstmdoc explain model.pt`` explains a PyTorch ``state_dict``
+from its tensors' names and shapes, read with ``torch.load(..., weights_only=True)``.
 A bad argument prints one line on stderr and exits with status 2.
 """
 
@@ -98,16 +99,21 @@ def build_parser() -> argparse.ArgumentParser:
         layer.add_argument("--json", action="store_true", help="print JSON for scripts")
     explain_command = commands.add_parser(
         "explain",
-        help="explain every layer's parameter count in a saved .keras model",
+        help="explain every layer's parameter count in a saved .keras model or .pt state_dict",
         description=(
             "Explain the parameter count of every layer of a model saved with "
             "model.save('model.keras'), from the file's configuration. Neither TensorFlow "
             "nor Keras is imported, and nothing stored in the file is run: a custom class "
             "is listed with the count stored for it in the weights file (read with h5py, "
-            "if installed)."
+            "if installed). A PyTorch state_dict saved with torch.save(model.state_dict(), "
+            "'model.pt') is explained from its tensors' names and shapes, read with "
+            "torch.load(..., weights_only=True), which runs no pickled code; it needs "
+            'PyTorch (pip install "lstmdoc[torch]").'
         ),
     )
-    explain_command.add_argument("file", metavar="FILE", help="a .keras file")
+    explain_command.add_argument(
+        "file", metavar="FILE", help="a .keras file, or a .pt or .pth file holding a state_dict"
+    )
     explain_command.add_argument("--json", action="store_true", help="print JSON for scripts")
     return parser
 
@@ -137,7 +143,7 @@ def _explain(file: str, *, as_json: bool) -> int:
     """Run ``lstmdoc explain FILE``: print the report, or one line on stderr."""
     try:
         report = explaining.explain_file(file)
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, ImportError) as error:
         message = " ".join(str(error).split())  # one line, whatever the file held
         print(f"lstmdoc explain: error: {message}", file=sys.stderr)
         return USAGE_ERROR

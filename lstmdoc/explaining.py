@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from lstmdoc import deriving, keras_files, keras_weights
-from lstmdoc._checks import describe
+from lstmdoc._checks import describe, is_torch_module
 from lstmdoc.deriving import LayerNode
 from lstmdoc.keras_weights import Spec
 from lstmdoc.report import LayerRow, LayerWeight, ModelReport, OptimizerRow
@@ -44,25 +44,33 @@ __all__ = ["explain", "explain_file"]
 
 
 def explain(model: Any) -> ModelReport:
-    """Explain a built Keras model's parameter count, layer by layer.
+    """Explain a built Keras model's, or a PyTorch module's, parameter count, layer by layer.
 
     Args:
         model: a built ``keras.Model`` (Sequential, functional or subclassed; nested
             models and custom layers are explained through the layers they hold), or
-            a single built Keras layer.
+            a single built Keras layer; or a ``torch.nn.Module``, explained by
+            :func:`lstmdoc.torch_explaining.explain_module`.
 
     Returns:
         A :class:`~lstmdoc.report.ModelReport`: one row per layer that owns weights,
-        in model order, the layers inside each beneath it, Keras' total and, if the
-        model has a built optimizer, its variables.
+        in model order, the layers inside each beneath it, the framework's total
+        and, if a Keras model has a built optimizer, its variables.
 
     Raises:
-        TypeError: ``model`` is not a Keras model or layer.
+        TypeError: ``model`` is neither a Keras model or layer nor a PyTorch module.
         ValueError: ``model`` is not built yet, so it has no weights to count.
     """
+    if is_torch_module(model):
+        from lstmdoc import torch_explaining  # noqa: PLC0415  (PyTorch's rules, when needed)
+
+        return torch_explaining.explain_module(model)
     keras = sys.modules.get("keras")  # a Keras model means Keras is imported already
     if keras is None or not isinstance(model, keras.layers.Layer):
-        raise TypeError(f"model must be a built Keras model or layer, got {describe(model)}")
+        raise TypeError(
+            "model must be a built Keras model or layer, or a torch.nn.Module, "
+            f"got {describe(model)}"
+        )
     if not model.built:
         kind = "model" if isinstance(model, keras.Model) else "layer"
         raise ValueError(
@@ -86,7 +94,13 @@ def explain(model: Any) -> ModelReport:
 
 
 def explain_file(path: str | os.PathLike[str]) -> ModelReport:
-    """Explain a model saved as ``.keras``, reading its files as data.
+    """Explain a model saved as ``.keras``, or a PyTorch ``state_dict`` saved as ``.pt``/``.pth``.
+
+    A ``.pt`` or ``.pth`` file is read with ``torch.load(..., weights_only=True)``
+    and explained by :func:`lstmdoc.explain_state_dict`; that needs PyTorch
+    (``pip install "lstmdoc[torch]"``), and refuses a file that holds pickled code,
+    such as a whole model saved with ``torch.save(model)``. The rest of this
+    describes ``.keras`` files.
 
     The layers are derived from the archive's ``config.json`` by the same rules as
     a live model's. Keras' own counts are read from the sizes of the arrays in its
@@ -103,11 +117,19 @@ def explain_file(path: str | os.PathLike[str]) -> ModelReport:
 
     Raises:
         TypeError: ``path`` is not a string or path.
-        ValueError: the file does not exist, is not a ``.keras`` archive, is corrupt,
-            or its configuration is not a Keras model's.
+        ValueError: the file does not exist, is not a ``.keras`` archive (or a
+            PyTorch file holding a ``state_dict``), is corrupt, or its configuration
+            is not a Keras model's.
+        ImportError: the file is a ``.pt``/``.pth`` file and PyTorch is not installed.
     """
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a path to a .keras file, got {describe(path)}")
+        raise TypeError(
+            f"path must be a path to a .keras file (or a PyTorch .pt/.pth), got {describe(path)}"
+        )
+    if Path(path).suffix in {".pt", ".pth"}:
+        from lstmdoc import torch_explaining  # noqa: PLC0415  (PyTorch's rules, when needed)
+
+        return torch_explaining.explain_checkpoint(Path(path))
     saved = keras_files.read(Path(path))
     config = saved.config
     node = keras_files.StoredLayer(

@@ -153,6 +153,7 @@ def read(path: Path) -> SavedModel:
     if path.suffix != ".keras":
         raise ValueError(
             f"path {str(path)!r} must be a .keras file, as written by model.save('model.keras'), "
+            "or a PyTorch state_dict saved as .pt or .pth, "
             f"got a file ending in {path.suffix or 'no suffix'!r}"
         )
     try:

@@ -29,6 +29,7 @@ from lstmdoc.gates import check_lstm_weights
 from lstmdoc.gru import split_gru_weights
 
 __all__ = [
+    "RECURRENT_BLOCKS",
     "gru_weights_to_torch",
     "lstm_weights_to_torch",
     "simple_rnn_weights_to_torch",
@@ -36,9 +37,13 @@ __all__ = [
     "torch_gru_parameter_shapes",
     "torch_lstm_param_count",
     "torch_lstm_parameter_shapes",
+    "torch_recurrent_formula",
     "torch_rnn_param_count",
     "torch_rnn_parameter_shapes",
 ]
+
+RECURRENT_BLOCKS = {"LSTM": 4, "GRU": 3, "RNN": 1}
+"""The gate blocks of each of PyTorch's recurrent modules (``gate_size`` in ``RNNBase``)."""
 
 Array = NDArray[np.floating[Any]]
 
@@ -166,6 +171,52 @@ def torch_rnn_param_count(
     return sum(math.prod(shape) for shape in shapes.values())
 
 
+def torch_recurrent_formula(
+    mode: str,
+    input_size: int,
+    hidden_size: int,
+    *,
+    num_layers: int = 1,
+    bias: bool = True,
+    bidirectional: bool = False,
+    proj_size: int = 0,
+) -> str:
+    """Return the count of ``torch.nn.LSTM``, ``GRU`` or ``RNN`` as a formula with its numbers.
+
+    One layer, one direction: ``4 × 20 × (1 + 20 + 2)`` for ``LSTM(1, 20)``, each of
+    the four blocks seeing the input, the hidden state and two biases. A projection
+    adds ``proj_size × hidden_size`` and feeds back ``proj_size`` numbers instead of
+    ``hidden_size``; ``bidirectional=True`` doubles each layer, and every layer
+    after the first reads the outputs of the one below (``2 × proj_size`` numbers
+    when bidirectional).
+
+    Args:
+        mode: ``"LSTM"``, ``"GRU"`` or ``"RNN"``.
+        input_size, hidden_size, num_layers, bias, bidirectional, proj_size:
+            PyTorch's arguments; ``proj_size`` for the LSTM only.
+    """
+    blocks = RECURRENT_BLOCKS[mode]
+    shapes = _parameter_shapes(
+        blocks, input_size, hidden_size, num_layers, bias, bidirectional, proj_size
+    )
+    hidden, projected = shapes["weight_hh_l0"][0] // blocks, shapes["weight_hh_l0"][1]
+    directions = 2 if bidirectional else 1
+    factor = f"{blocks} × " if blocks > 1 else ""
+    biases = " + 2" if bias else ""
+
+    def layer(inputs: int) -> str:
+        text = f"{factor}{hidden} × ({inputs} + {projected}{biases})"
+        if proj_size:
+            text += f" + {projected} × {hidden}"
+        return f"{directions} × {_grouped(text)}" if directions > 1 else text
+
+    formula = layer(shapes["weight_ih_l0"][1])
+    if num_layers > 1:
+        later = layer(directions * projected)
+        formula += f" + {later}" if num_layers == 2 else f" + {num_layers - 1} × {_grouped(later)}"
+    return formula
+
+
 def lstm_weights_to_torch(
     kernel: Any,
     recurrent_kernel: Any,
@@ -282,6 +333,16 @@ def simple_rnn_weights_to_torch(
 
 
 # --- private helpers -------------------------------------------------------------
+
+
+def _grouped(formula: str) -> str:
+    """Parenthesise a formula with a top-level ``+`` before it is multiplied."""
+    depth = 0
+    for index, character in enumerate(formula):
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        if depth == 0 and formula.startswith(" + ", index):
+            return f"({formula})"
+    return formula
 
 
 def _non_negative_int(name: str, value: Any, expected: str) -> int:

@@ -240,3 +240,19 @@ class TestBadFiles:
     def test_bad_arguments(self, arguments, message):
         """A missing FILE or an unknown option: argparse's one line, status 2."""
         assert_one_line_error(lstmdoc_command(*arguments), message)
+
+
+class TestPyTorchFiles:
+    def test_without_pytorch_the_command_says_how_to_install_it(self, tmp_path):
+        """lstmdoc explain model.pt without PyTorch: one line naming lstmdoc[torch], status 2."""
+        path = tmp_path / "model.pt"
+        path.write_bytes(b"")
+        # sys.modules["torch"] = None makes `import torch` fail, whatever is installed.
+        code = (
+            "import sys; sys.modules['torch'] = None\n"
+            f"from lstmdoc.cli import main; sys.exit(main(['explain', {str(path)!r}]))"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=False, env=QUIET
+        )
+        assert_one_line_error(result, "needs PyTorch", 'pip install "lstmdoc[torch]"')

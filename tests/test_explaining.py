@@ -706,8 +706,11 @@ class TestBadInput:
 
     @pytest.mark.parametrize("model", [None, "model.keras", 3, np.zeros(3)])
     def test_not_a_keras_object_raises_type_error(self, model):
-        """Anything but a Keras model or layer raises TypeError naming model."""
-        with pytest.raises(TypeError, match=r"^model must be a built Keras model or layer, got"):
+        """Anything but a Keras model or layer (or a PyTorch module) raises TypeError naming model."""
+        with pytest.raises(
+            TypeError,
+            match=r"^model must be a built Keras model or layer, or a torch\.nn\.Module, got",
+        ):
             lstmdoc.explain(model)
 
     @pytest.mark.parametrize("path", [None, 3, b"model.keras"])
