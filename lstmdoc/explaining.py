@@ -50,7 +50,7 @@ def explain(model: Any) -> ModelReport:
         model: a built ``keras.Model`` (Sequential, functional or subclassed; nested
             models and custom layers are explained through the layers they hold), or
             a single built Keras layer; or a ``torch.nn.Module``, explained by
-            :func:`lstmdoc.torch_explaining.explain_module`.
+            ``lstmdoc.torch_explaining.explain_module``.
 
     Returns:
         A :class:`~lstmdoc.report.ModelReport`: one row per layer that owns weights,
@@ -61,11 +61,12 @@ def explain(model: Any) -> ModelReport:
         TypeError: ``model`` is neither a Keras model or layer nor a PyTorch module.
         ValueError: ``model`` is not built yet, so it has no weights to count.
     """
-    if is_torch_module(model):
+    keras = sys.modules.get("keras")  # a Keras model means Keras is imported already
+    # Keras first: on Keras' PyTorch backend, every Keras layer is a torch.nn.Module too.
+    if (keras is None or not isinstance(model, keras.layers.Layer)) and is_torch_module(model):
         from lstmdoc import torch_explaining  # noqa: PLC0415  (PyTorch's rules, when needed)
 
         return torch_explaining.explain_module(model)
-    keras = sys.modules.get("keras")  # a Keras model means Keras is imported already
     if keras is None or not isinstance(model, keras.layers.Layer):
         raise TypeError(
             "model must be a built Keras model or layer, or a torch.nn.Module, "

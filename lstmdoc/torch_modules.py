@@ -14,7 +14,7 @@ A module is described by a *spec*, the same dictionary a Keras layer is::
                 "bias": True}}
 
 A live module gives it (:func:`lstmdoc.explain` reads each attribute in
-:attr:`TorchRule.reads`), and so does a saved ``state_dict`` (whose names and shapes
+``TorchRule.reads``), and so does a saved ``state_dict`` (whose names and shapes
 give the arguments back, :mod:`lstmdoc.torch_state_dicts`), so both are explained by
 these same rules. PyTorch keeps no ``bias`` argument for most modules, only a
 ``bias`` parameter that is ``None`` when the argument was ``False``: a read such
@@ -22,7 +22,7 @@ as ``"bias?"`` asks whether the attribute is set, never how big it is.
 
 Where a formula is Keras' too, the rule reuses Keras' (a ``Linear`` is a ``Dense``,
 a convolution is a convolution), and the recurrent modules use
-:mod:`lstmdoc.pytorch`'s shapes and formulas. Containers (``Sequential``,
+``lstmdoc.pytorch``'s shapes and formulas. Containers (``Sequential``,
 ``TransformerEncoderLayer``, ``Transformer`` ...) have no rule: they are explained
 through the modules they hold. Nothing here imports PyTorch.
 """
@@ -362,8 +362,8 @@ MODULE_RULES: dict[str, TorchRule] = {
 }
 """The rule for each PyTorch class that creates parameters, by its class name."""
 
-CONTAINERS = frozenset({"Sequential", "ModuleList", "ModuleDict"})
-"""PyTorch's containers: the modules they hold are explained one by one."""
+CONTAINERS = frozenset({"Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"})
+"""PyTorch's containers: the modules, or parameters, they hold are explained one by one."""
 
 
 def is_builtin(spec: Spec) -> bool:

@@ -18,7 +18,7 @@ and recognises the classes whose tensors have these names:
 A class is recognised only if its rule in :mod:`lstmdoc.torch_modules`, given
 the arguments read back, creates exactly the tensors stored, by name and shape.
 Anything else is listed with its tensors, counted from their stored shapes.
-:func:`load` reads a ``.pt`` or ``.pth`` file with ``torch.load(...,
+``load`` reads a ``.pt`` or ``.pth`` file with ``torch.load(...,
 weights_only=True)``, so no pickled code in the file can run.
 """
 

@@ -443,3 +443,24 @@ def test_rule_sources_name_real_files():
         source = (installed.parent / file).read_text(encoding="utf-8")
         owner = function.removesuffix(".__init__")
         assert f"class {owner}(" in source, name
+
+
+def test_a_keras_model_on_the_pytorch_backend_is_explained_as_keras():
+    """On Keras' PyTorch backend a Keras model is an nn.Module too: Keras' rules still apply."""
+    import keras  # noqa: PLC0415  (the session runs Keras on PyTorch)
+
+    model = keras.Sequential([keras.Input(shape=(5, 1)), keras.layers.LSTM(20)])
+    assert isinstance(model, nn.Module)
+    report = lstmdoc.explain(model)
+    assert (report.framework, report.rows[0].formula) == ("Keras", "4 × 20 × (1 + 20 + 1)")
+
+
+def test_parameter_containers_hold_declared_parameters():
+    """ParameterList and ParameterDict hold parameters directly: each is a declared row."""
+    holder = nn.Module()
+    holder.weights = nn.ParameterList([nn.Parameter(torch.zeros(2, 3))])
+    report = lstmdoc.explain(holder)
+    assert [(row.name, row.params, row.check) for row in report.rows] == [
+        ("weights", 6, "declared"),
+        ("weights.0", 6, "declared"),
+    ]
