@@ -3,7 +3,7 @@
 Rendering only: every number and word shown here is in the report already, so the
 terminal, the notebook and the JSON of ``report.to_dict()`` can never disagree.
 Nested rows are indented beneath the row that holds them. A report with buffers
-(PyTorch's running statistics) gets a ``buffers`` column, after the parameters.
+(PyTorch's running statistics) gets a ``buffers`` column, beside the check.
 """
 
 from __future__ import annotations
@@ -205,17 +205,19 @@ def html_table(report: ModelReport) -> str:
 
 
 def _header(report: ModelReport) -> tuple[str, ...]:
-    columns = (
+    # Buffers, beside the proof: they are what the framework's count leaves out.
+    buffers = ("buffers",) if _has_buffers(report) else ()
+    return (
         "layer",
         "class",
         "formula",
         "lstmdoc",
         report.framework,
         "check",
+        *buffers,
         "trainable",
         "non-trainable",
     )
-    return (*columns, "buffers") if _has_buffers(report) else columns
 
 
 def _has_buffers(report: ModelReport) -> bool:
@@ -227,31 +229,33 @@ def _numbers(report: ModelReport) -> set[str]:
 
 
 def _cells(report: ModelReport, row: LayerRow, *, name: str) -> tuple[str, ...]:
-    cells = (
+    buffers = (_count(row.buffer_size),) if _has_buffers(report) else ()
+    return (
         name,
         row.layer,
         row.formula or "-",
         _count(row.params),
         _count(row.framework_params),
         row.check,
+        *buffers,
         _count(row.trainable_params),
         _count(row.non_trainable_params),
     )
-    return (*cells, _count(row.buffer_size)) if _has_buffers(report) else cells
 
 
 def _total_cells(report: ModelReport) -> tuple[str, ...]:
-    cells = (
+    buffers = (_count(report.buffer_size),) if _has_buffers(report) else ()
+    return (
         "total",
         "",
         "",
         _count(report.derived_params),
         _count(report.total_params),
         "",
+        *buffers,
         _count(report.trainable_params),
         _count(report.non_trainable_params),
     )
-    return (*cells, _count(report.buffer_size)) if _has_buffers(report) else cells
 
 
 def _optimizer_lines(report: ModelReport) -> list[str]:
