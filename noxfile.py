@@ -70,7 +70,10 @@ def dist(session: nox.Session) -> None:
 
 @nox.session(default=True, requires=["dist"])
 def minimal(session: nox.Session) -> None:
-    """Prove that the built wheel, its counting and lstmdoc explain work with NumPy alone."""
+    """Prove that the built wheel, its counting and lstmdoc explain work with NumPy alone.
+
+    Without PyTorch, lstmdoc explain FILE.pt says in one line how to install it.
+    """
     (wheel,) = Path("dist").glob("lstmdoc-*.whl")
     # A fresh environment with the wheel and what it requires, NumPy, and nothing else.
     session.install(str(wheel), *_lock_constraints(session))
@@ -82,7 +85,12 @@ def minimal(session: nox.Session) -> None:
 
 @nox.session(default=False, python="3.11", venv_backend="virtualenv")
 def torch(session: nox.Session) -> None:
-    """Prove lstmdoc's PyTorch counts and converters against real PyTorch, on the CPU."""
+    """Prove lstmdoc's PyTorch counts, converters and explanations against real PyTorch, on the CPU.
+
+    Runs tests/pytorch: every explained module's count against PyTorch's own, over
+    random stacks of modules, saved state_dicts read back, and the PyTorch page's
+    code, which the site's build (without PyTorch) shows but does not run.
+    """
     # pip, not uv: pip finds the CPU wheel of the pinned torch where uv would fetch the
     # multi-gigabyte CUDA build of the same version.
     _install(session, "torch")

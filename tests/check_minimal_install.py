@@ -40,4 +40,21 @@ assert [gate.name for gate in gates] == ["i", "f", "c", "o"]
 output = lstmdoc.lstm_forward(np.ones((1, 3, 1)), *gates.join())
 assert output.shape == (1, 2)
 assert not any(name.split(".")[0] in {"tensorflow", "keras"} for name in sys.modules)
+
+# A PyTorch file without PyTorch: one line that says how to install it, and status 2.
+import contextlib
+import io
+import tempfile
+
+from lstmdoc.cli import main
+
+with tempfile.TemporaryDirectory() as folder:
+    checkpoint = Path(folder) / "model.pt"
+    checkpoint.write_bytes(b"")
+    errors = io.StringIO()
+    with contextlib.redirect_stderr(errors):
+        status = main(["explain", str(checkpoint)])
+assert status == 2, status
+assert errors.getvalue().count("\n") == 1, errors.getvalue()
+assert 'pip install "lstmdoc[torch]"' in errors.getvalue(), errors.getvalue()
 print(f"lstmdoc {lstmdoc.__version__} works with NumPy {np.__version__} alone")
