@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lstmdoc
-from tests._keras_models import evaluate
+from tests._formulas import evaluate
 
 SIZES = st.integers(min_value=1, max_value=48)
 SWEEP = settings(max_examples=25, deadline=None)

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from keras import layers
 
 import lstmdoc
-from tests._keras_models import assert_matches_keras, evaluate, known, save, size
+from tests._formulas import evaluate
+from tests._keras_models import assert_matches_keras, known, save, size
 
 # --- custom layers, as the Keras guides write them -----------------------------------------
 

@@ -16,7 +16,8 @@ from keras import layers
 
 import lstmdoc
 from lstmdoc import keras_weights
-from tests._keras_models import assert_matches_keras, evaluate, known, model_of, size
+from tests._formulas import evaluate
+from tests._keras_models import assert_matches_keras, known, model_of, size
 
 SIZES = st.integers(min_value=1, max_value=12)
 SMALL = st.integers(min_value=1, max_value=5)

@@ -12,6 +12,7 @@ import sys
 import pytest
 
 import lstmdoc
+from tests._formulas import evaluate
 
 
 def tagger_shapes(proj_size: int = 0) -> dict[str, tuple[int, ...]]:
@@ -53,7 +54,7 @@ class TestExplainStateDict:
         lstm = next(row for row in report.rows if row.name == "lstm")
         assert lstm.layer == "LSTM(32, 64, bidirectional=True, proj_size=16)"
         assert "weight_hr_l0" in [weight.name for weight in lstm.weights]
-        assert eval(str(lstm.formula).replace("×", "*")) == lstm.params
+        assert evaluate(str(lstm.formula)) == lstm.params
 
     def test_nested_modules_and_unknown_tensors(self):
         """Unrecognised modules hold their tensors as rows; recognised ones nest beneath."""

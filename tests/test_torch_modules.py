@@ -12,6 +12,7 @@ import pytest
 
 from lstmdoc import torch_modules
 from lstmdoc.deriving import Derivation, NoFormula
+from tests._formulas import evaluate
 
 
 def spec(class_name: str, **config) -> dict[str, object]:
@@ -160,7 +161,7 @@ class TestRules:
         assert count(derivation) + count(out) == total
         assert derivation.compose is not None
         formula = derivation.compose([out.formula or ""])
-        assert eval(formula.replace("×", "*")) == total
+        assert evaluate(formula) == total
 
     def test_frozen_names_are_not_trainable(self):
         """A live module's frozen parameters (requires_grad=False) are marked so."""

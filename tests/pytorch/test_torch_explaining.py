@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 import lstmdoc
+from tests._formulas import evaluate
 
 ROOT = Path(__file__).resolve().parents[2]
 RECURRENT = {"LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell"}
@@ -176,12 +177,6 @@ def pytorch_count(module: nn.Module) -> int:
     return sum(parameter.numel() for parameter in module.parameters())
 
 
-def formula_value(formula: str) -> int:
-    """The value of a formula as lstmdoc prints it, such as ``4 × 20 × (1 + 20 + 2)``."""
-    assert set(formula) <= set("0123456789 ×+/()"), formula
-    return int(eval(formula.replace("×", "*").replace("/", "//")))
-
-
 def assert_explained(model: nn.Module) -> lstmdoc.ModelReport:
     """Every row of the model's report agrees with PyTorch, by the checks of this module."""
     report = lstmdoc.explain(model)
@@ -198,7 +193,7 @@ def assert_explained(model: nn.Module) -> lstmdoc.ModelReport:
         assert row.check in {"ok", "declared"}, row
         if row.basis == "formula":
             assert row.derived, row
-            assert formula_value(str(row.formula)) == row.params, row
+            assert evaluate(str(row.formula)) == row.params, row
             own = [(n, tuple(p.shape)) for n, p in module.named_parameters(recurse=False)]
             assert [(w.name, w.shape) for w in row.weights] == own, row
             buffers = [(n, tuple(b.shape)) for n, b in module.named_buffers(recurse=False)]
