@@ -79,11 +79,11 @@ class TestWheel:
         assert "lstmdoc/cli.py" in names
 
     def test_requires_numpy_alone_and_offers_the_extras(self):
-        """NumPy is the only dependency; keras, plots, notebooks and files are extras."""
+        """NumPy is the only dependency; keras, plots, notebooks, files and torch are extras."""
         _, metadata = _wheel_metadata(_only("*.whl"))
         always = [need for need in metadata["Requires-Dist"] if "extra ==" not in need]
         assert [re.split(r"[<>=! ]", need)[0] for need in always] == ["numpy"]
-        assert {"keras", "plots", "notebooks", "files"} <= set(metadata["Provides-Extra"])
+        assert {"keras", "plots", "notebooks", "files", "torch"} <= set(metadata["Provides-Extra"])
 
     def test_installs_the_lstmdoc_command(self):
         """The wheel declares the lstmdoc console script."""
