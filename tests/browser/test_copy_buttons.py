@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import nbformat
 import pytest
 
@@ -24,6 +26,21 @@ def shown_code_cells(path: str) -> list[str]:
         for cell in notebook.cells
         if cell.cell_type == "code" and not hidden & set(cell.metadata.get("tags", []))
     ]
+
+
+PROMPT = re.compile(r"^(?:>>> |\.\.\. |\$ )")
+
+
+def copied_text(shown: str) -> str:
+    """What a reader should get from a block: all of it, or, in a console block, its commands.
+
+    A block with prompts (``$ ``, ``>>> ``, ``... ``) copies only the prompted lines,
+    without the prompts and without the output printed under them.
+    """
+    lines = shown.splitlines()
+    if not any(PROMPT.match(line) for line in lines):
+        return shown
+    return "\n".join(PROMPT.sub("", line) for line in lines if PROMPT.match(line))
 
 
 @pytest.fixture
@@ -60,8 +77,8 @@ def test_each_code_cell_copies_exactly_its_code(clipboard_page, base_url, path):
             continue
         if block.locator("xpath=ancestor::div[contains(@class, 'cell_input')]").count():
             expected.append(next(cells))
-        else:  # a plain code block: its code as shown
-            expected.append(block.locator("pre").inner_text())
+        else:  # a plain code block: its code as shown, or its prompted lines only
+            expected.append(copied_text(block.locator("pre").inner_text()))
         assert block.locator(".copybtn").count() == 1
         block.hover()
         block.locator(".copybtn").click()
