@@ -284,5 +284,18 @@ def _recurrent(
     )
 
 
+def grouped(formula: str) -> str:
+    """Parenthesise a formula with a top-level ``+`` before it is multiplied.
+
+    ``grouped("a + b")`` is ``"(a + b)"``; ``grouped("2 × (a + b)")`` is unchanged.
+    """
+    depth = 0
+    for index, character in enumerate(formula):
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        if depth == 0 and formula.startswith(" + ", index):
+            return f"({formula})"
+    return formula
+
+
 def _shape_text(shape: tuple[int, ...]) -> str:
     return f"({shape[0]},)" if len(shape) == 1 else "(" + ", ".join(map(str, shape)) + ")"

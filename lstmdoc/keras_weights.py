@@ -405,7 +405,7 @@ def _bidirectional(config: Mapping[str, Any], shapes: _Shapes) -> Derivation:
 
     def compose(formulas: Sequence[str]) -> str:
         first, second = formulas
-        return f"2 × {_group(first)}" if first == second else f"{first} + {second}"
+        return f"2 × {counting.grouped(first)}" if first == second else f"{first} + {second}"
 
     return Derivation(
         children=(forward, backward), compose=compose, label=f"Bidirectional({', '.join(names)})"
@@ -774,7 +774,7 @@ def derive_optimizer(
         if formula is None or count is None:
             return None, None, explanation
         return (
-            f"{_group(formula)} + 4",
+            f"{counting.grouped(formula)} + 4",
             count + 4,
             (
                 f"{explanation} LossScaleOptimizer adds its own iteration and learning_rate, "
@@ -816,16 +816,6 @@ def _only(formulas: Sequence[str]) -> str:
 
 def _plus(formulas: Sequence[str]) -> str:
     return " + ".join(formulas)
-
-
-def _group(formula: str) -> str:
-    """Parenthesise a formula with a top-level ``+`` before it is multiplied."""
-    depth = 0
-    for index, character in enumerate(formula):
-        depth += {"(": 1, ")": -1}.get(character, 0)
-        if depth == 0 and formula.startswith(" + ", index):
-            return f"({formula})"
-    return formula
 
 
 def _shape(value: Any) -> Shape:

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from lstmdoc import counting
 from lstmdoc._checks import describe, flag, positive_int
 from lstmdoc.gates import check_lstm_weights
 from lstmdoc.gru import split_gru_weights
@@ -208,12 +209,14 @@ def torch_recurrent_formula(
         text = f"{factor}{hidden} × ({inputs} + {projected}{biases})"
         if proj_size:
             text += f" + {projected} × {hidden}"
-        return f"{directions} × {_grouped(text)}" if directions > 1 else text
+        return f"{directions} × {counting.grouped(text)}" if directions > 1 else text
 
     formula = layer(shapes["weight_ih_l0"][1])
     if num_layers > 1:
         later = layer(directions * projected)
-        formula += f" + {later}" if num_layers == 2 else f" + {num_layers - 1} × {_grouped(later)}"
+        formula += (
+            f" + {later}" if num_layers == 2 else f" + {num_layers - 1} × {counting.grouped(later)}"
+        )
     return formula
 
 
@@ -333,16 +336,6 @@ def simple_rnn_weights_to_torch(
 
 
 # --- private helpers -------------------------------------------------------------
-
-
-def _grouped(formula: str) -> str:
-    """Parenthesise a formula with a top-level ``+`` before it is multiplied."""
-    depth = 0
-    for index, character in enumerate(formula):
-        depth += {"(": 1, ")": -1}.get(character, 0)
-        if depth == 0 and formula.startswith(" + ", index):
-            return f"({formula})"
-    return formula
 
 
 def _non_negative_int(name: str, value: Any, expected: str) -> int:

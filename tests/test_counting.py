@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lstmdoc
+from lstmdoc import counting
 from tests._formulas import evaluate
 
 SIZES = st.integers(min_value=1, max_value=48)
@@ -208,3 +209,26 @@ class TestBadInput:
         """reset_after=None raises TypeError rather than being read as false."""
         with pytest.raises(TypeError, match="reset_after must be True or False, got None"):
             lstmdoc.gru_param_count(20, 1, reset_after=None)  # type: ignore[arg-type]
+
+
+class TestGrouped:
+    """counting.grouped parenthesises a sum before a factor multiplies it, and only a sum."""
+
+    @pytest.mark.parametrize(
+        ("formula", "expected"),
+        [
+            ("4 × 20 × (1 + 20 + 1)", "4 × 20 × (1 + 20 + 1)"),
+            ("80 × (1 + 20 + 2) + 20 × 80", "(80 × (1 + 20 + 2) + 20 × 80)"),
+            ("(1 + 2) × (3 + 4)", "(1 + 2) × (3 + 4)"),
+            ("20 × 20", "20 × 20"),
+        ],
+    )
+    def test_only_a_top_level_sum_is_parenthesised(self, formula, expected):
+        """A + inside parentheses needs none; a + outside them does."""
+        assert counting.grouped(formula) == expected
+
+    @given(st.lists(st.integers(1, 50), min_size=1, max_size=4), st.integers(2, 4))
+    def test_multiplying_the_grouped_formula_keeps_its_value(self, terms, factor):
+        """factor × grouped(a + b + ...) evaluates to factor times the sum."""
+        formula = " + ".join(map(str, terms))
+        assert evaluate(f"{factor} × {counting.grouped(formula)}") == factor * sum(terms)
