@@ -265,7 +265,8 @@ class TestCache:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The small site, built twice over the same output: the second build must be clean."""
-    source = _site(tmp_path_factory.mktemp("lighter"), {"good": GOOD})
+    prose = "# Prose\n\nA call such as `lstmdoc.explain(model, optimizer=None)` is code.\n"
+    source = _site(tmp_path_factory.mktemp("lighter"), {"good": GOOD, "prose": prose})
     for build in ("first", "second"):
         status, output = _build(source)
         assert status == 0, f"{build} build:\n{output}"
@@ -295,6 +296,15 @@ class TestLighterPages:
         assert 0xF002 in characters  # the search button's magnifying glass
         assert 0 < len(characters) < 50
         assert font.stat().st_size < 10_000
+
+    def test_inline_code_is_one_text_not_a_span_per_word(self, built):
+        """Sphinx's <span class="pre"> around each word of inline code is not written."""
+        page = (built / "prose.html").read_text()
+        assert (
+            '<code class="docutils literal notranslate">lstmdoc.explain(model, optimizer=None)</code>'
+            in page
+        )
+        assert 'class="pre"' not in page.split('<article class="bd-article">')[1]
 
     def test_the_calculator_loads_on_the_home_page_only(self, built):
         """The calculator's stylesheet and script are linked from the home page alone."""
