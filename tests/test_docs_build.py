@@ -154,6 +154,23 @@ class TestStrictness:
         assert status != 0
         assert re.search(r"paths\.md.*output shows a path of the build machine", output), output
 
+    def test_an_output_is_what_the_cell_printed_however_slowly(self, tmp_path):
+        """A print that pauses between its parts shows as printed, with no blank line added.
+
+        ipykernel sends printed text in chunks every 0.2 s by default, and MyST-NB joins
+        the chunks of a stream with rstrip() + newline: a chunk that begins with a
+        print's newline used to become a blank line.
+        """
+        page = _page(
+            "Slow printing",
+            "import time\nprint('before', end='')\ntime.sleep(0.6)\nprint('\\nafter')",
+        )
+        source = _site(tmp_path, {"slow": page})
+        status, output = _build(source)
+        assert status == 0, output
+        html = (source / "_build" / "html" / "slow.html").read_text()
+        assert re.search(r"<pre>(?:<span></span>)?before\nafter\n</pre>", html), html
+
     def test_tensorflow_log_noise_never_reaches_a_page(self, tmp_path):
         """TensorFlow's C++ start-up lines go to the build log; the page builds and shows none."""
         page = _page("TensorFlow", "import tensorflow as tf\nprint(tf.constant(2) * 21)")

@@ -24,3 +24,13 @@ c.HistoryManager.enabled = False
 c.InlineBackend.figure_formats = {"png"}
 c.InlineBackend.rc = {"figure.dpi": 110}
 c.InlineBackend.print_figure_kwargs = {"bbox_inches": "tight", "pil_kwargs": {"optimize": True}}
+
+# ipykernel sends what a cell prints in chunks, one every 0.2 s while the cell runs.
+# MyST-NB joins a stream's chunks with rstrip() + "\n" (coalesce_streams in
+# myst_nb/core/utils.py), which adds a blank line wherever a chunk began with the
+# newline that ends a print: the blank lines in an output depended on how fast the
+# build machine ran. With an interval longer than any cell, ipykernel sends each
+# cell's output in one chunk, when the cell ends (it flushes before replying).
+from ipykernel.iostream import OutStream
+
+OutStream.flush_interval = 3600.0
