@@ -1,11 +1,15 @@
 """Lighthouse's mobile scores for every page, served locally as Python's http.server does.
 
 Lighthouse 12 (pinned in package-lock.json) runs Debian's Chromium (CHROME_PATH) with
-its default mobile settings: a mid-range phone on a slow 4G network, simulated. A
-performance score varies by several points from run to run on a busy machine, so
-each page is measured LIGHTHOUSE_RUNS times (3 unless set) and judged by the median.
+its default mobile settings: a mid-range phone on a slow 4G network, simulated.
+Accessibility, best practices and SEO come out the same on every run; performance
+varies by about 3 points from run to run. So a page whose first run scores
+PERFORMANCE_FLOOR + SETTLED or more passes on that run, and any other page is measured
+LIGHTHOUSE_RUNS times (3 unless set) and judged by the median.
 The bare sphinx-book-theme scores 63 to 72 for performance, 96 for best practices and
-90 for SEO; every page here must do better.
+90 for SEO; every page here must do better. On an idle machine every page's median
+performance is 90 to 95; the floor sits below that by more than a busy machine's
+noise, so that it fails on a real regression, not on a slow run.
 """
 
 from __future__ import annotations
@@ -50,28 +54,34 @@ def lighthouse(url: str, report: str) -> dict[str, int]:
     return {name: round(100 * result["categories"][name]["score"]) for name in CATEGORIES}
 
 
-_MEDIANS: dict[str, dict[str, float]] = {}
+PERFORMANCE_FLOOR = 85
+SETTLED = 5  # points above the floor at which one run settles a page
+
+_SCORES: dict[str, dict[str, float]] = {}
 
 
-def medians(base_url: str, tmp_path, path: str) -> dict[str, float]:
-    """The median of each category over RUNS Lighthouse runs; measured once per page."""
-    if path not in _MEDIANS:
-        runs = [
-            lighthouse(base_url + path, str(tmp_path / f"run{run}.json")) for run in range(RUNS)
-        ]
-        _MEDIANS[path] = {name: statistics.median(run[name] for run in runs) for name in CATEGORIES}
-        print(f"{path}: median of {RUNS} runs: {_MEDIANS[path]}; runs: {runs}")
-    return _MEDIANS[path]
+def scores(base_url: str, tmp_path, path: str) -> dict[str, float]:
+    """Each category's score for the page, from one run or the median of RUNS; measured once."""
+    if path not in _SCORES:
+        runs = [lighthouse(base_url + path, str(tmp_path / "run0.json"))]
+        if runs[0]["performance"] < PERFORMANCE_FLOOR + SETTLED:
+            runs += [
+                lighthouse(base_url + path, str(tmp_path / f"run{run}.json"))
+                for run in range(1, RUNS)
+            ]
+        _SCORES[path] = {name: statistics.median(run[name] for run in runs) for name in CATEGORIES}
+        print(f"{path}: median of {len(runs)} run(s): {_SCORES[path]}; runs: {runs}")
+    return _SCORES[path]
 
 
 @pytest.mark.parametrize("path", site_pages())
 def test_accessibility_best_practices_and_seo_are_perfect(base_url, tmp_path, path):
     """Accessibility, best practices and SEO score 100 (the bare theme: 100, 96, 90)."""
-    scores = medians(base_url, tmp_path, path)
-    assert (scores["accessibility"], scores["best-practices"], scores["seo"]) == (100, 100, 100)
+    page = scores(base_url, tmp_path, path)
+    assert (page["accessibility"], page["best-practices"], page["seo"]) == (100, 100, 100)
 
 
 @pytest.mark.parametrize("path", site_pages())
-def test_performance_is_80_or_more(base_url, tmp_path, path):
-    """Performance scores 80 or more on a simulated phone (the bare theme: 63 to 72)."""
-    assert medians(base_url, tmp_path, path)["performance"] >= 80
+def test_performance_is_85_or_more(base_url, tmp_path, path):
+    """Performance scores 85 or more on a simulated phone (the bare theme: 63 to 72)."""
+    assert scores(base_url, tmp_path, path)["performance"] >= PERFORMANCE_FLOOR
