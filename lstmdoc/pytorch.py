@@ -196,6 +196,11 @@ def torch_recurrent_formula(
         input_size, hidden_size, num_layers, bias, bidirectional, proj_size:
             PyTorch's arguments; ``proj_size`` for the LSTM only.
     """
+    if mode not in tuple(RECURRENT_BLOCKS):  # a tuple compares, so a list is refused too
+        raise ValueError(f"mode must be 'LSTM', 'GRU' or 'RNN', got {describe(mode)}")
+    if mode != "LSTM" and proj_size != 0:
+        # as torch.nn.RNNBase.__init__ refuses it
+        raise ValueError(f"proj_size is only supported for LSTM, not {mode}; got {proj_size!r}")
     blocks = RECURRENT_BLOCKS[mode]
     shapes = _parameter_shapes(
         blocks, input_size, hidden_size, num_layers, bias, bidirectional, proj_size

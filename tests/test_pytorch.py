@@ -5,6 +5,8 @@ The proof against real PyTorch is in tests/pytorch/, run by ``nox -s torch``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import keras
 import numpy as np
 import pytest
@@ -12,6 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lstmdoc
+from lstmdoc.pytorch import torch_recurrent_formula
+from tests._formulas import evaluate
 
 SIZES = st.integers(min_value=1, max_value=48)
 SWEEP = settings(max_examples=25, deadline=None)
@@ -59,6 +63,32 @@ class TestShapes:
         assert shapes == {"weight_ih_l0": (32, 3), "weight_hh_l0": (32, 2), "weight_hr_l0": (2, 8)}
 
 
+class TestFormulas:
+    def test_the_formula_of_torch_lstm_1_20(self):
+        """LSTM(1, 20): four blocks of 20 rows, each seeing 1 input, 20 hidden and two biases."""
+        assert torch_recurrent_formula("LSTM", 1, 20) == "4 × 20 × (1 + 20 + 2)"
+
+    @pytest.mark.parametrize("bidirectional", [False, True])
+    @pytest.mark.parametrize("num_layers", [1, 2, 3])
+    @pytest.mark.parametrize("bias", [False, True])
+    def test_each_formula_evaluates_to_the_count(self, num_layers, bidirectional, bias):
+        """The printed formula of every mode adds up to the count of the same arguments."""
+        options: dict[str, Any] = {
+            "num_layers": num_layers,
+            "bidirectional": bidirectional,
+            "bias": bias,
+        }
+        counts = {
+            "LSTM": lstmdoc.torch_lstm_param_count(3, 5, proj_size=2, **options),
+            "GRU": lstmdoc.torch_gru_param_count(3, 5, **options),
+            "RNN": lstmdoc.torch_rnn_param_count(3, 5, **options),
+        }
+        for mode, count in counts.items():
+            projection = 2 if mode == "LSTM" else 0
+            formula = torch_recurrent_formula(mode, 3, 5, proj_size=projection, **options)
+            assert evaluate(formula) == count
+
+
 class TestBadArguments:
     @pytest.mark.parametrize(
         ("arguments", "options", "error", "message"),
@@ -77,6 +107,23 @@ class TestBadArguments:
         """Each bad argument raises TypeError or ValueError naming it and what it got."""
         with pytest.raises(error, match=message):
             lstmdoc.torch_lstm_param_count(*arguments, **options)
+
+    @pytest.mark.parametrize(
+        ("mode", "options", "message"),
+        [
+            ("lstm", {}, r"mode must be 'LSTM', 'GRU' or 'RNN', got 'lstm' \(str\)"),
+            (None, {}, r"mode must be 'LSTM', 'GRU' or 'RNN', got None"),
+            (["LSTM"], {}, r"mode must be 'LSTM', 'GRU' or 'RNN', got \['LSTM'\] \(list\)"),
+            ("GRU", {"proj_size": 2}, "proj_size is only supported for LSTM, not GRU; got 2"),
+            ("RNN", {"proj_size": 2}, "proj_size is only supported for LSTM, not RNN; got 2"),
+        ],
+    )
+    def test_a_formula_needs_a_known_mode_and_a_projection_only_on_lstm(
+        self, mode, options, message
+    ):
+        """An unknown mode, or proj_size on a GRU or RNN (PyTorch refuses it), is a ValueError."""
+        with pytest.raises(ValueError, match=message):
+            torch_recurrent_formula(mode, 3, 5, **options)
 
     def test_a_reset_after_false_gru_has_no_torch_equivalent(self):
         """A (3·units,) bias is refused: torch.nn.GRU computes reset_after=True only."""
