@@ -87,7 +87,7 @@ def minimal(session: nox.Session) -> None:
 def torch(session: nox.Session) -> None:
     """Prove lstmdoc's PyTorch counts, converters and explanations against real PyTorch, on the CPU.
 
-    Runs tests/pytorch: every explained module's count against PyTorch's own, over
+    Runs tests/pytorch/against_torch: every explained module's count against PyTorch's own, over
     random stacks of modules, saved state_dicts read back, and the PyTorch page's
     code, which the site's build (without PyTorch) shows but does not run.
     """
@@ -97,7 +97,7 @@ def torch(session: nox.Session) -> None:
     session.run(
         "python", "-c", "import torch; assert torch.__version__ == '2.13.0+cpu', torch.__version__"
     )
-    session.run("pytest", "tests/pytorch", *session.posargs, env={"KERAS_BACKEND": "torch"})
+    session.run("pytest", "tests/pytorch/against_torch", *session.posargs, env={"KERAS_BACKEND": "torch"})
 
 
 @nox.session(default=False, reuse_venv=True)

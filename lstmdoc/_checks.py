@@ -41,17 +41,48 @@ def is_torch_module(value: Any) -> bool:
     return nn is not None and isinstance(value, nn.Module)
 
 
-def positive_int(name: str, value: Any) -> int:
-    """Return ``value`` as an ``int`` if it is a positive integer, else raise.
+def size(name: str, value: Any, *, minimum: int = 1) -> int:
+    """Return ``value`` as an ``int`` if it is a whole number of at least ``minimum``, else raise.
 
-    Booleans, floats (even ``2.0``), strings and ``None`` are refused with a
-    ``TypeError``; zero and negative integers with a ``ValueError``.
+    The one check of every size lstmdoc takes, by the framework's own name for it
+    (``units``, ``in_features``, ``proj_size`` ...). Booleans, floats (even ``2.0``),
+    strings and ``None`` are refused with a ``TypeError``; a number below
+    ``minimum`` with a ``ValueError``.
     """
+    expected = (
+        "a positive integer"
+        if minimum == 1
+        else ("a non-negative integer" if minimum == 0 else f"an integer of at least {minimum}")
+    )
     if _is_bool(value) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a positive integer, got {describe(value)}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive integer (1 or more), got {int(value)}")
+        raise TypeError(f"{name} must be {expected}, got {describe(value)}")
+    if value < minimum:
+        bound = " (1 or more)" if minimum == 1 else ""
+        raise ValueError(f"{name} must be {expected}{bound}, got {int(value)}")
     return int(value)
+
+
+def positive_int(name: str, value: Any) -> int:
+    """Return ``value`` as an ``int`` if it is a positive integer, else raise (see :func:`size`)."""
+    return size(name, value)
+
+
+def sizes(name: str, value: Any, *, length: int = 0) -> tuple[int, ...]:
+    """Return ``value`` as a tuple of positive sizes, such as a kernel's ``(3, 3)``.
+
+    One size stands for all ``length`` of them, as Keras reads ``kernel_size=3``.
+    ``length`` 0 takes any number of sizes, at least one.
+    """
+    if _is_bool(value) or isinstance(value, numbers.Integral):
+        value = (value,) * max(length, 1)
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        raise TypeError(f"{name} must be a size or a tuple of sizes, got {describe(value)}")
+    if length and len(value) == 1:
+        value = tuple(value) * length
+    if not value or (length and len(value) != length):
+        wanted = f"{length} sizes" if length else "at least one size"
+        raise ValueError(f"{name} must have {wanted}, got {len(value)}")
+    return tuple(size(f"{name}[{index}]", item) for index, item in enumerate(value))
 
 
 def flag(name: str, value: Any) -> bool:
@@ -102,6 +133,15 @@ def sequence_input(value: Any, *, features: int) -> NDArray[np.float64]:
     if x.shape[0] == 0 or x.shape[1] == 0:
         raise ValueError(f"x must have at least one sample and one time step, got {x.shape}")
     return x.astype("float64")
+
+
+def first_line(error: BaseException | str, *, limit: int = 300) -> str:
+    """The first line of an error's message, cut to ``limit`` characters, for a one-line report."""
+    lines = str(error).strip().splitlines()
+    text = (
+        lines[0].strip() if lines else (error if isinstance(error, str) else type(error).__name__)
+    )
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _is_bool(value: Any) -> bool:

@@ -1,7 +1,10 @@
 """The ``lstmdoc`` command line.
 
 ``lstmdoc count lstm --units 20 --features 1`` prints where an LSTM's 1,760
-parameters come from. Counting imports no TensorFlow, so it answers at once.
+parameters come from; ``lstmdoc count`` knows every layer family of
+:mod:`lstmdoc.counting.families`, Keras' and PyTorch's, and takes each family's
+arguments by the framework's own names. Counting imports no TensorFlow, so it
+answers at once.
 ``lstmdoc explain model.keras`` explains every layer of a saved model from the
 file's configuration, without importing TensorFlow or Keras, and never runs code
 stored in the file. ``lstmdoc explain model.pt`` explains a PyTorch ``state_dict``
@@ -15,21 +18,15 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import lstmdoc
 from lstmdoc import counting, explaining
+from lstmdoc.counting.family import Argument, Family
 
 __all__ = ["main"]
 
 USAGE_ERROR = 2
-
-_LAYERS = {
-    "lstm": ("LSTM", counting.lstm_param_breakdown),
-    "gru": ("GRU", counting.gru_param_breakdown),
-    "simple-rnn": ("SimpleRNN", counting.simple_rnn_param_breakdown),
-    "dense": ("Dense", counting.dense_param_breakdown),
-}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,14 +44,62 @@ class _Version(argparse.Action):
         parser.exit()
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
+def _size(minimum: int) -> Any:
+    """An argparse type: a whole number of at least ``minimum``."""
+    expected = "a positive integer" if minimum == 1 else "a non-negative integer"
+
+    def size(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+
+    return size
+
+
+def _add_family(layers: Any, family: Family) -> None:
+    """A ``lstmdoc count`` subcommand for one family, its options the family's arguments."""
+    layer = layers.add_parser(
+        family.key,
+        help=family.summary,
+        description=f"Derive the parameter count of {family.summary}, weight by weight.",
+    )
+    for argument in family.arguments:
+        _add_argument(layer, argument)
+    layer.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
+def _add_argument(layer: argparse.ArgumentParser, argument: Argument) -> None:
+    if argument.kind == "flag":
+        switch = argument.switch or "--" + argument.name.replace("_", "-")
+        action = "store_false" if argument.default else "store_true"
+        meaning = (
+            f"{argument.name}=False (True: {argument.help})"
+            if argument.default
+            else f"{argument.name}=True: {argument.help}"
+        )
+        layer.add_argument(switch, dest=argument.name, action=action, help=meaning)
+        return
+    default = argument.default
+    required = default is None
+    note = (
+        ""
+        if required
+        else f" (default: {'the same as ' if isinstance(default, str) else ''}{default})"
+    )
+    layer.add_argument(
+        "--" + argument.name.replace("_", "-"),
+        dest=argument.name,
+        type=_size(argument.minimum if argument.kind == "size" else 1),
+        nargs="+" if argument.kind == "sizes" else None,
+        required=required,
+        default=None,
+        metavar="N",
+        help=argument.help + note,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,35 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
     count = commands.add_parser(
         "count",
         help="derive a layer's parameter count, weight by weight",
-        description="Derive a Keras layer's parameter count, weight by weight.",
+        description=(
+            "Derive a Keras layer's or a PyTorch module's parameter count, weight by weight. "
+            "PyTorch's modules are the families named torch-..."
+        ),
     )
     layers = count.add_subparsers(dest="layer", metavar="LAYER", required=True)
-    for name, (keras_name, _) in _LAYERS.items():
-        layer = layers.add_parser(
-            name,
-            help=f"keras.layers.{keras_name}",
-            description=f"Derive the parameter count of keras.layers.{keras_name}(units).",
-        )
-        layer.add_argument(
-            "--units", type=_positive_int, required=True, help="the layer's units (its output size)"
-        )
-        layer.add_argument(
-            "--features",
-            type=_positive_int,
-            required=True,
-            help="the size of the last axis of the layer's input",
-        )
-        layer.add_argument(
-            "--no-bias", dest="use_bias", action="store_false", help="a layer with use_bias=False"
-        )
-        if name == "gru":
-            layer.add_argument(
-                "--no-reset-after",
-                dest="reset_after",
-                action="store_false",
-                help="a GRU with reset_after=False (one bias vector instead of two)",
-            )
-        layer.add_argument("--json", action="store_true", help="print JSON for scripts")
+    for family in counting.FAMILIES.values():
+        _add_family(layers, family)
     explain_command = commands.add_parser(
         "explain",
         help="explain every layer's parameter count in a saved .keras model or .pt state_dict",
@@ -123,13 +147,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = build_parser().parse_args(argv)
     if arguments.command == "explain":
         return _explain(arguments.file, as_json=arguments.json)
-    _, breakdown_function = _LAYERS[arguments.layer]
-    options = {"use_bias": arguments.use_bias}
-    if arguments.layer == "gru":
-        options["reset_after"] = arguments.reset_after
+    family = counting.FAMILIES[arguments.layer]
+    given = {
+        argument.name: getattr(arguments, argument.name)
+        for argument in family.arguments
+        if getattr(arguments, argument.name) is not None
+    }
     try:
-        breakdown = breakdown_function(arguments.units, arguments.features, **options)
-    except (TypeError, ValueError) as error:  # argparse checks first; this is a safety net
+        breakdown = counting.breakdown(family, **given)
+    except (TypeError, ValueError) as error:  # arguments that do not fit together
         print(f"lstmdoc count {arguments.layer}: error: {error}", file=sys.stderr)
         return USAGE_ERROR
     if arguments.json:

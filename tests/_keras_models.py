@@ -7,9 +7,15 @@ import warnings
 from pathlib import Path
 
 import keras
+from hypothesis import settings
+from hypothesis import strategies as st
 
 import lstmdoc
 from tests._formulas import evaluate
+
+SIZES = st.integers(min_value=1, max_value=12)
+SMALL = st.integers(min_value=1, max_value=5)
+SWEEP = settings(max_examples=12, deadline=None)
 
 
 def known(value: int | None) -> int:
@@ -60,3 +66,11 @@ def save(model: keras.Model, path: Path) -> Path:
         warnings.simplefilter("ignore", DeprecationWarning)
         model.save(path)
     return path
+
+
+def explained(layer, *shapes, call=None, dtype=None):
+    """Explain a model calling ``layer`` and check every row against Keras; return the rows."""
+    model = model_of(layer, *shapes, call=call, dtype=dtype)
+    report = lstmdoc.explain(model)
+    assert_matches_keras(report, model)
+    return report.rows

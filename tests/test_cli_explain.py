@@ -13,8 +13,8 @@ import pytest
 
 import lstmdoc
 from tests._keras_models import save
+from tests.keras.test_files import rewrite_archive
 from tests.test_explaining import MARKER, lambda_model, transformer_classifier
-from tests.test_keras_files import rewrite_archive
 
 QUIET = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 

@@ -190,16 +190,23 @@ class TestModels:
         """A custom layer's row is the sum of the rows beneath it, as its formula shows."""
         model = transformer_classifier()
         report = lstmdoc.explain(model)
-        for index, row in enumerate(report.rows):
+        sums = [index for index, row in enumerate(report.rows) if row.basis == "sum"]
+        names = [report.rows[index].name for index in sums]
+        # The feed-forward Sequential's name is Keras' own, numbered by how many came before.
+        assert names[:2] == ["embedding", "transformer"]
+        assert len(names) == 3
+        assert names[2].startswith("transformer/sequential")
+        for index in sums:
+            row = report.rows[index]
             children = []
             for below in report.rows[index + 1 :]:
                 if below.depth <= row.depth:
                     break
                 if below.depth == row.depth + 1:
                     children.append(below)
-            if row.basis == "sum":
-                assert row.params == sum(known(child.params) for child in children)
-                assert evaluate(str(row.formula)) == row.params
+            assert len(children) >= 2
+            assert row.params == sum(known(child.params) for child in children)
+            assert evaluate(str(row.formula)) == row.params
 
     def test_weights_a_custom_layer_declares_are_listed_and_marked(self):
         """add_weight weights are rows of their own: counted from their shapes, marked declared."""
@@ -346,10 +353,11 @@ class TestIndependenceFromKerasCounts:
 
     def test_a_wrong_rule_is_shown_as_a_disagreement(self, monkeypatch):
         """A rule that derives the wrong count is marked DIFFERS, never smoothed over."""
-        from lstmdoc import keras_weights  # noqa: PLC0415
+        from lstmdoc.keras import registry  # noqa: PLC0415
+        from lstmdoc.report.walk import Derivation  # noqa: PLC0415
 
-        wrong = keras_weights.Derivation((lstmdoc.LayerWeight("kernel", (1,), True),), formula="1")
-        monkeypatch.setitem(keras_weights.LAYER_RULES, "Dense", lambda _config, _shapes: wrong)
+        wrong = Derivation((lstmdoc.LayerWeight("kernel", (1,), True),), formula="1")
+        monkeypatch.setitem(registry.LAYER_RULES, "Dense", lambda _config, _shapes: wrong)
         report = lstmdoc.explain(tutorial_model())
         assert report.rows[1].check == "DIFFERS"
         assert "DISAGREEMENT: lstmdoc's count differs from Keras' for dense" in str(report)
@@ -689,7 +697,9 @@ class TestExplainFile:
         assert data["rows"][0]["weights"][0] == {
             "name": "kernel",
             "shape": [1, 80],
+            "count": 80,
             "trainable": True,
+            "meaning": "features × 4·units",
         }
 
 

@@ -1,0 +1,128 @@
+"""Rules for Keras' convolutions: Conv, its transpose, depthwise and separable, and ConvLSTM.
+
+Read off ``keras/src/layers/convolutional/`` (``base_conv.py``,
+``base_conv_transpose.py``, ``base_depthwise_conv.py``, ``base_separable_conv.py``)
+and ``keras/src/layers/rnn/conv_lstm.py``. ``Conv1D``, ``Conv2D`` and ``Conv3D``
+count by their families in :mod:`lstmdoc.counting.families`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from lstmdoc.counting import breakdown, formulas
+from lstmdoc.counting.breakdowns import Weight
+from lstmdoc.keras.specs import Rule, Shape, Shapes, ints, lora_rank
+from lstmdoc.report.walk import Derivation
+
+__all__ = ["LAYER_RULES", "channels"]
+
+
+def channels(config: Mapping[str, Any], shape: Shape, first_axis: int = 1) -> int:
+    """The input's channels: its last axis, or its first after the batch with channels_first."""
+    return int(shape[first_axis] if config["data_format"] == "channels_first" else shape[-1])
+
+
+def _window(config: Mapping[str, Any]) -> tuple[tuple[int, ...], str]:
+    sizes = ints(config["kernel_size"])
+    return sizes, " × ".join(map(str, sizes))
+
+
+def _conv(config: Mapping[str, Any], shapes: Shapes) -> Derivation:
+    inputs = channels(config, shapes.first)
+    sizes, window = _window(config)
+    filters, groups = int(config["filters"]), int(config.get("groups", 1))
+    counted = breakdown(
+        f"conv{len(sizes)}d",
+        filters=filters,
+        kernel_size=list(sizes),
+        channels=inputs,
+        groups=groups,
+        use_bias=bool(config["use_bias"]),
+    )
+    rank = lora_rank(config)
+    # With LoRA the full kernel is frozen, and the low-rank factors train instead.
+    weights = [replace(w, trainable=w.name != "kernel" or not rank) for w in counted.weights]
+    formula = counted.substituted
+    if rank:
+        weights += [
+            Weight("lora_kernel_a", (*sizes, inputs // groups, rank), True),
+            Weight("lora_kernel_b", (rank, filters), True),
+        ]
+        formula += f" + {rank} × ({window} × {inputs // groups} + {filters})"
+    return Derivation(tuple(weights), formula)
+
+
+def _conv_transpose(config: Mapping[str, Any], shapes: Shapes) -> Derivation:
+    inputs = channels(config, shapes.first)
+    sizes, _ = _window(config)
+    filters, bias = int(config["filters"]), bool(config["use_bias"])
+    weights = [Weight("kernel", (*sizes, filters, inputs), True)]
+    if bias:
+        weights.append(Weight("bias", (filters,), True))
+    return Derivation(tuple(weights), formulas.convolution(filters, sizes, inputs, bias=bias))
+
+
+def _depthwise_conv(config: Mapping[str, Any], shapes: Shapes) -> Derivation:
+    inputs = channels(config, shapes.first)
+    sizes, window = _window(config)
+    multiplier = int(config["depth_multiplier"])
+    weights = [Weight("kernel", (*sizes, inputs, multiplier), True)]
+    if config["use_bias"]:
+        weights.append(Weight("bias", (multiplier * inputs,), True))
+        return Derivation(tuple(weights), f"{inputs} × {multiplier} × ({window} + 1)")
+    return Derivation(tuple(weights), f"{inputs} × {multiplier} × {window}")
+
+
+def _separable_conv(config: Mapping[str, Any], shapes: Shapes) -> Derivation:
+    inputs = channels(config, shapes.first)
+    sizes, window = _window(config)
+    multiplier, filters = int(config["depth_multiplier"]), int(config["filters"])
+    weights = [
+        Weight("depthwise_kernel", (*sizes, inputs, multiplier), True),
+        Weight("pointwise_kernel", (*(1,) * len(sizes), multiplier * inputs, filters), True),
+    ]
+    depthwise = f"{window} × {inputs} × {multiplier}"
+    if config["use_bias"]:
+        weights.append(Weight("bias", (filters,), True))
+        return Derivation(
+            tuple(weights), f"{depthwise} + {filters} × ({inputs} × {multiplier} + 1)"
+        )
+    return Derivation(tuple(weights), f"{depthwise} + {filters} × {inputs} × {multiplier}")
+
+
+def _conv_lstm(config: Mapping[str, Any], shapes: Shapes) -> Derivation:
+    # The input is (batch, time, ...): channels come after the time axis.
+    inputs = channels(config, shapes.first, first_axis=2)
+    sizes, window = _window(config)
+    filters = int(config["filters"])
+    weights = [
+        Weight("kernel", (*sizes, inputs, 4 * filters), True),
+        Weight("recurrent_kernel", (*sizes, filters, 4 * filters), True),
+    ]
+    if config["use_bias"]:
+        weights.append(Weight("bias", (4 * filters,), True))
+        formula = f"4 × {filters} × ({window} × ({inputs} + {filters}) + 1)"
+    else:
+        formula = f"4 × {filters} × {window} × ({inputs} + {filters})"
+    return Derivation(tuple(weights), formula)
+
+
+LAYER_RULES: dict[str, Rule] = {
+    "Conv1D": _conv,
+    "Conv2D": _conv,
+    "Conv3D": _conv,
+    "Conv1DTranspose": _conv_transpose,
+    "Conv2DTranspose": _conv_transpose,
+    "Conv3DTranspose": _conv_transpose,
+    "DepthwiseConv1D": _depthwise_conv,
+    "DepthwiseConv2D": _depthwise_conv,
+    "SeparableConv1D": _separable_conv,
+    "SeparableConv2D": _separable_conv,
+    "ConvLSTM1D": _conv_lstm,
+    "ConvLSTM2D": _conv_lstm,
+    "ConvLSTM3D": _conv_lstm,
+}
+"""The rules of Keras' convolutions, by class name."""

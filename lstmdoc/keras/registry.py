@@ -1,0 +1,161 @@
+"""Keras' rules: one per class that can own weights, read off that class's ``build()``.
+
+Given a layer's configuration (what ``get_config()`` returns, and what a ``.keras``
+file stores) and the input shape it was built on (``get_build_config()``), a rule
+returns the weights the layer creates, their shapes, and the formula of their
+count. A rule never reads a weight or a count. The rules live by layer family, as
+Keras keeps its layers (``keras/src/layers/core/``, ``convolutional/``, ``rnn/``
+...): :mod:`~lstmdoc.keras.core`, :mod:`~lstmdoc.keras.convolutional`,
+:mod:`~lstmdoc.keras.recurrent`, :mod:`~lstmdoc.keras.attention`,
+:mod:`~lstmdoc.keras.normalization`, :mod:`~lstmdoc.keras.activations` and
+:mod:`~lstmdoc.keras.preprocessing`; this module gathers them into
+:data:`LAYER_RULES`, with the classes that own no weight, and :data:`RULES`, what
+the walk of :mod:`lstmdoc.report.walk` reads.
+
+A live layer and a saved one are explained by the same rules: :mod:`lstmdoc.keras.live`
+builds each layer's spec from ``get_config()``, :mod:`lstmdoc.keras.files` from the
+file's ``config.json``. Nothing here imports Keras or NumPy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from lstmdoc.counting.breakdowns import Weight
+from lstmdoc.keras import (
+    activations,
+    attention,
+    convolutional,
+    core,
+    normalization,
+    preprocessing,
+    recurrent,
+)
+from lstmdoc.keras.specs import Rule, Shapes, apply, keras_own, sublayer
+from lstmdoc.report.walk import Derivation, NoFormula, Rules, Spec
+
+__all__ = [
+    "EXTERNAL_WEIGHTS",
+    "LAYER_RULES",
+    "MODEL_CLASSES",
+    "RULES",
+    "WEIGHTLESS",
+    "derive",
+    "is_builtin",
+    "is_model",
+]
+
+
+def derive(spec: Spec) -> Derivation | NoFormula | None:
+    """Derive a layer's weights from its spec.
+
+    Returns:
+        A :class:`~lstmdoc.report.walk.Derivation`; a :class:`~lstmdoc.report.walk.NoFormula`
+        for a built-in Keras class whose count lstmdoc does not derive (quantized
+        weights, weights held outside Keras, a configuration it does not understand);
+        ``None`` for a class that is not Keras' own (a custom layer), or a model.
+    """
+    if not is_builtin(spec):
+        return None
+    name = spec.class_name
+    if name in WEIGHTLESS:
+        return Derivation(formula="0")
+    if name in EXTERNAL_WEIGHTS:
+        return NoFormula(EXTERNAL_WEIGHTS[name])
+    rule = LAYER_RULES.get(name)
+    return None if rule is None else apply(rule, spec)
+
+
+def is_builtin(spec: Spec) -> bool:
+    """Whether the spec names one of Keras' own classes, not a user's class of that name."""
+    return keras_own(spec.module, spec.registered_name, spec.class_name)
+
+
+def is_model(spec: Spec) -> bool:
+    """Whether the spec is one of Keras' models, whose layers are listed in its config."""
+    return is_builtin(spec) and spec.class_name in MODEL_CLASSES
+
+
+# SpectralNormalization derives the layer it wraps to learn its kernel's width, so its
+# rule needs the whole table, here.
+def _spectral_normalization(config: Mapping[str, Any], shapes: Shapes) -> Derivation | NoFormula:
+    inner = sublayer(config["layer"], shapes.first)
+    derived = derive(inner)
+    kernels = [
+        weight.shape
+        for weight in (derived.weights if isinstance(derived, Derivation) else ())
+        if weight.name in {"kernel", "embeddings"}
+    ]
+    if not kernels:
+        return NoFormula("the layer it wraps has no kernel lstmdoc derives")
+    columns = kernels[0][-1]
+    vector = Weight("vector_u", (1, columns), False)
+    return Derivation(
+        weights=(vector,),
+        children=(inner,),
+        compose=lambda formulas: f"{formulas[0]} + {columns}",
+        label=f"SpectralNormalization({inner.class_name})",
+    )
+
+
+LAYER_RULES: dict[str, Rule] = {
+    **core.LAYER_RULES,
+    **convolutional.LAYER_RULES,
+    **recurrent.LAYER_RULES,
+    **attention.LAYER_RULES,
+    **normalization.LAYER_RULES,
+    "SpectralNormalization": _spectral_normalization,
+    **activations.LAYER_RULES,
+    **preprocessing.LAYER_RULES,
+}
+"""The rule for each Keras class that can own weights, by its class name."""
+
+MODEL_CLASSES = frozenset({"Sequential", "Functional", "Model"})
+"""Keras' models: their layers are explained one by one."""
+
+EXTERNAL_WEIGHTS = {
+    "TFSMLayer": "its weights are those of the TensorFlow SavedModel it loads, not in its configuration",
+    "JaxLayer": "its weights are the parameters its JAX init function returns, not in its configuration",
+    "FlaxLayer": "its weights are the parameters of the Flax module it wraps, not in its configuration",
+    "TorchModuleWrapper": "its weights are the parameters of the PyTorch module it wraps, not in its configuration",
+}
+"""Keras classes whose weights are set by code or files outside their configuration."""
+
+WEIGHTLESS = frozenset(
+    {
+        "Activation", "ActivityRegularization", "AdaptiveAveragePooling1D",
+        "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling1D",
+        "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D", "Add", "AlphaDropout", "AugMix",
+        "AutoContrast", "Average", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
+        "CategoryEncoding", "CenterCrop", "Concatenate",
+        "ContrastLimitedAdaptiveHistogramEqualization", "Cropping1D", "Cropping2D",
+        "Cropping3D", "CutMix", "Discretization", "Dot", "Dropout", "ELU", "Equalization",
+        "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D",
+        "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalMaxPooling1D",
+        "GlobalMaxPooling2D", "GlobalMaxPooling3D", "HashedCrossing", "Hashing", "Identity",
+        "InputLayer", "IntegerLookup", "Lambda", "Layer", "LeakyReLU", "Masking",
+        "MaxNumBoundingBoxes", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "Maximum",
+        "MelSpectrogram", "Minimum", "MixUp", "Multiply", "Permute", "RandAugment",
+        "RandomBrightness", "RandomColorDegeneration", "RandomColorJitter", "RandomContrast",
+        "RandomCrop", "RandomElasticTransform", "RandomErasing", "RandomFlip",
+        "RandomGaussianBlur", "RandomGrayscale", "RandomHue", "RandomInvert",
+        "RandomPerspective", "RandomPosterization", "RandomRotation", "RandomSaturation",
+        "RandomSharpness", "RandomShear", "RandomTranslation", "RandomZoom", "ReLU",
+        "RepeatVector", "Rescaling", "Reshape", "Resizing", "Softmax", "Solarization",
+        "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "StringLookup",
+        "Subtract", "TextVectorization", "UnitNormalization", "UpSampling1D", "UpSampling2D",
+        "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
+    }
+)  # fmt: skip
+"""Keras classes that create no weights, whatever their configuration."""
+
+RULES = Rules(
+    framework="Keras",
+    derive=derive,
+    is_model=is_model,
+    separator="/",
+    declared="add_weight",
+    declared_as="created by a custom layer with add_weight",
+)
+"""Keras' rules, as :mod:`lstmdoc.report.walk` walks a model with them."""

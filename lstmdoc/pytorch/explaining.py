@@ -1,0 +1,188 @@
+"""Explain a PyTorch model's parameter count, module by module, live or from a ``state_dict``.
+
+``print(model)`` and ``torchinfo`` list counts; :func:`explain_module` says where
+each comes from, with the rules of :mod:`lstmdoc.pytorch.registry`, which read each
+module's constructor arguments (``in_features``, ``hidden_size``, ``proj_size``,
+``kernel_size``, ``groups`` ...), never its tensors. PyTorch's own count,
+``sum(p.numel() for p in module.parameters())``, stands beside each row. Buffers
+(a batch norm's running statistics), which PyTorch does not count as parameters,
+are counted apart.
+
+:func:`explain_state_dict` explains a ``state_dict`` from its names and shapes
+alone (:mod:`lstmdoc.pytorch.state_dicts` recognises the classes), and
+:func:`explain_checkpoint` a ``.pt`` or ``.pth`` file holding one, read with
+``torch.load(..., weights_only=True)``.
+
+Nothing here imports PyTorch, but :func:`explain_checkpoint`, to read the file: a
+module passed to :func:`explain_module` has imported it already.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from lstmdoc._checks import describe, is_torch_module, size
+from lstmdoc.pytorch import checkpoints, registry, state_dicts
+from lstmdoc.pytorch.live import LiveModule
+from lstmdoc.report import ModelReport
+from lstmdoc.report.walk import walk_layer, walk_members
+
+__all__ = ["explain_checkpoint", "explain_module", "explain_state_dict"]
+
+# A state_dict's tensors of an unrecognised module may be parameters or buffers.
+_STORED_RULES = dataclasses.replace(
+    registry.RULES,
+    declared="tensor",
+    declared_as="tensors of a module whose class a state_dict does not name",
+)
+
+
+def explain_module(module: Any) -> ModelReport:
+    """Explain a live ``torch.nn.Module``'s parameter count, module by module.
+
+    A module lstmdoc has a rule for is one row, with the modules it builds beneath
+    it (a ``MultiheadAttention``'s ``out_proj``); any other module (``Sequential``,
+    a ``TransformerEncoderLayer``, your own class) is the sum of the modules it
+    holds and of its own ``nn.Parameter``s, counted from their shapes and marked
+    as declared.
+
+    Raises:
+        TypeError: ``module`` is not a ``torch.nn.Module``.
+        ValueError: ``module`` has parameters whose shapes are not known yet (a
+            lazy module before its first forward pass).
+    """
+    if not is_torch_module(module):
+        raise TypeError(f"module must be a torch.nn.Module, got {describe(module)}")
+    torch = sys.modules["torch"]
+    lazy = [
+        name
+        for name, parameter in module.named_parameters()
+        if isinstance(parameter, torch.nn.parameter.UninitializedParameter)
+    ]
+    if lazy:
+        raise ValueError(
+            f"module must have every parameter's shape, but {', '.join(lazy)} are "
+            "uninitialized (a lazy module): run one forward pass with an input first"
+        )
+    name = type(module).__name__
+    node = LiveModule(module, name, {id(module)})
+    derived = registry.RULES.derive(node.spec) is not None
+    if derived or node.members() is None:
+        rows, notes = walk_layer(node, registry.RULES)
+    else:
+        rows, notes = walk_members(node, registry.RULES)
+    total = sum(parameter.numel() for parameter in module.parameters())
+    counted = sum(row.params or 0 for row in rows if row.depth == 0)
+    if counted > total:
+        notes.append(
+            f"PyTorch counts a parameter that several modules share (tied weights) once: "
+            f"the rows count {counted - total:,} values twice."
+        )
+    return ModelReport(
+        model=name,
+        rows=tuple(rows),
+        total_params=int(total),
+        framework="PyTorch",
+        notes=tuple(notes),
+        separator=".",
+        total_buffer_size=int(sum(buffer.numel() for buffer in module.buffers())),
+    )
+
+
+def explain_state_dict(
+    state_dict: Mapping[str, Any], *, name: str = "state_dict", source: str | None = None
+) -> ModelReport:
+    """Explain a PyTorch ``state_dict`` from its names and shapes alone.
+
+    Each module's class and constructor arguments are recognised from its tensors'
+    names and shapes (``weight_ih_l0``, ``weight_hr_l0``, ``running_mean`` ...) and
+    shown as the constructor call, such as ``LSTM(32, 64, bidirectional=True)``;
+    its count is then derived by the rule a live module of that class is explained
+    by. A module whose tensors fit no class lstmdoc knows is listed with them,
+    counted from their shapes.
+
+    Args:
+        state_dict: tensor names to tensors (``model.state_dict()``), or to anything
+            with a ``shape``, or to shapes as tuples of ints.
+        name: the model's name in the report.
+        source: the file it was read from, if any.
+
+    Raises:
+        TypeError: ``state_dict`` is not a mapping of names to tensors or shapes.
+        ValueError: a name is malformed.
+    """
+    shapes = _shapes(state_dict)
+    notes: list[str] = []
+    root = state_dicts.StoredModule(state_dicts.group(shapes), notes, "")
+    if root.recognised:
+        rows, walked = walk_layer(root, _STORED_RULES)
+    else:
+        rows, walked = walk_members(root, _STORED_RULES)
+    stored = root.framework_params()
+    notes = [
+        *notes,
+        *walked,
+        (
+            "Read from a state_dict: each class and its arguments are recognised from the "
+            "names and shapes of its tensors, then its count derived as for a live module."
+        ),
+        "A state_dict does not record requires_grad: every parameter is shown as trainable.",
+    ]
+    return ModelReport(
+        model=name,
+        rows=tuple(rows),
+        total_params=stored,
+        framework="PyTorch",
+        source=source,
+        notes=tuple(dict.fromkeys(notes)),
+        separator=".",
+        total_buffer_size=root.framework_buffers(),
+    )
+
+
+def explain_checkpoint(path: Path) -> ModelReport:
+    """Explain the ``state_dict`` in a ``.pt`` or ``.pth`` file; see :func:`explain_state_dict`.
+
+    The file is read with ``torch.load(path, weights_only=True)``, which builds
+    tensors and plain containers only: a whole model saved with ``torch.save(model)``,
+    or anything else that would run code, is refused. The ``state_dict`` may be the
+    file's top level or sit under one of
+    :data:`~lstmdoc.pytorch.checkpoints.NESTED_KEYS`.
+
+    Raises:
+        ImportError: PyTorch is not installed.
+        ValueError: see :func:`lstmdoc.pytorch.checkpoints.load`.
+    """
+    shapes, key = checkpoints.load(path)
+    report = explain_state_dict(shapes, name=path.stem, source=str(path))
+    if key is None:
+        return report
+    found = f"The state_dict was read from the checkpoint's {key!r} entry."
+    return dataclasses.replace(report, notes=(found, *report.notes))
+
+
+def _shapes(state_dict: Any) -> dict[str, tuple[int, ...]]:
+    if not isinstance(state_dict, Mapping):
+        raise TypeError(
+            "state_dict must be a mapping of tensor names to tensors or shapes, "
+            f"such as model.state_dict(), got {describe(state_dict)}"
+        )
+    shapes = {}
+    for key, value in state_dict.items():
+        if not isinstance(key, str) or not key or "" in key.split("."):
+            raise ValueError(
+                f"state_dict keys must be dotted names such as 'lstm.weight_ih_l0', got {key!r}"
+            )
+        shape = getattr(value, "shape", value)
+        if not isinstance(shape, Sequence) or isinstance(shape, str):
+            raise TypeError(
+                f"state_dict[{key!r}] must be a tensor or a shape, got {describe(value)}"
+            )
+        shapes[key] = tuple(
+            size(f"state_dict[{key!r}]'s size", length, minimum=0) for length in shape
+        )
+    return shapes

@@ -1,0 +1,63 @@
+"""Rules for ``torch.nn``'s linear modules: Linear and Bilinear.
+
+Read off ``torch/nn/modules/linear.py``. A ``Linear`` is Keras' ``Dense``,
+transposed: it counts by the ``torch-linear`` family, whose formula is the Dense's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from lstmdoc.counting import breakdown
+from lstmdoc.pytorch.rule import Config, Found, Shape, TorchRule, derivation, flag, size, weights
+from lstmdoc.report.walk import Derivation
+
+__all__ = ["MODULE_RULES"]
+
+_SOURCE = "torch/nn/modules/linear.py"
+
+
+def _linear(config: Config) -> Derivation:
+    return derivation(
+        breakdown(
+            "torch-linear",
+            in_features=size(config, "in_features"),
+            out_features=size(config, "out_features"),
+            bias=flag(config, "bias"),
+        )
+    )
+
+
+def _bilinear(config: Config) -> Derivation:
+    first, second = size(config, "in1_features"), size(config, "in2_features")
+    outputs, bias = size(config, "out_features"), flag(config, "bias")
+    named = [("weight", (outputs, first, second))] + ([("bias", (outputs,))] if bias else [])
+    formula = f"{outputs} × ({first} × {second} + 1)" if bias else f"{outputs} × {first} × {second}"
+    return Derivation(weights(*named), formula)
+
+
+def recognise_linear(tensors: Mapping[str, Shape], children: frozenset[str]) -> Found | None:
+    """A 2-D ``weight`` and its ``bias``: ``Linear(in_features, out_features)``."""
+    weight = tensors.get("weight")
+    if children or weight is None or len(weight) != 2 or set(tensors) != {"weight", "bias"}:
+        return None
+    rows, columns = weight
+    config = {"in_features": columns, "out_features": rows, "bias": True}
+    return Found("Linear", "linear", config, f"Linear({columns}, {rows})")
+
+
+_LINEAR_READS = ("in_features", "out_features", "bias?")
+
+MODULE_RULES = {
+    "Linear": TorchRule(_LINEAR_READS, _linear, f"{_SOURCE}, Linear.__init__", recognise_linear),
+    # MultiheadAttention's out_proj: a Linear under another name.
+    "NonDynamicallyQuantizableLinear": TorchRule(
+        _LINEAR_READS, _linear, f"{_SOURCE}, Linear.__init__"
+    ),
+    "Bilinear": TorchRule(
+        ("in1_features", "in2_features", "out_features", "bias?"),
+        _bilinear,
+        f"{_SOURCE}, Bilinear.__init__",
+    ),
+}
+"""The rules of ``torch.nn``'s linear modules, by class name."""

@@ -1,0 +1,146 @@
+"""PyTorch's rules: one per ``torch.nn`` class that creates parameters, read off its ``__init__``.
+
+Given a module's constructor arguments, as the attributes the module keeps, a rule
+returns the parameters it creates, by PyTorch's names and shapes, the buffers it
+keeps beside them, and the formula of the count; a rule never reads a tensor, its
+``numel()`` or a count. The rules live by module family, as PyTorch keeps its
+modules (``torch/nn/modules/linear.py``, ``conv.py``, ``rnn.py`` ...):
+:mod:`~lstmdoc.pytorch.linear`, :mod:`~lstmdoc.pytorch.sparse`,
+:mod:`~lstmdoc.pytorch.conv`, :mod:`~lstmdoc.pytorch.normalization`,
+:mod:`~lstmdoc.pytorch.batchnorm`, :mod:`~lstmdoc.pytorch.activation` and
+:mod:`~lstmdoc.pytorch.rnn`; this module gathers them into :data:`MODULE_RULES`, and
+:data:`RULES`, what the walk of :mod:`lstmdoc.report.walk` reads.
+
+A live module gives its spec (:mod:`lstmdoc.pytorch.live` reads each attribute in
+``TorchRule.reads``), and so does a saved ``state_dict`` (whose names and shapes give
+the arguments back, :mod:`lstmdoc.pytorch.state_dicts`), so both are explained by
+these same rules. Containers (``Sequential``, ``TransformerEncoderLayer`` ...) have
+no rule: they are explained through the modules they hold. Nothing here imports
+PyTorch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from lstmdoc.pytorch import activation, batchnorm, conv, linear, normalization, rnn, sparse
+from lstmdoc.pytorch.rule import Recogniser, Shape, TorchRule
+from lstmdoc.report.walk import Derivation, NoFormula, Rules, Spec
+
+__all__ = [
+    "CONTAINERS",
+    "MODULE_RULES",
+    "NOT_RECOGNISED",
+    "RECOGNISERS",
+    "RULES",
+    "derive",
+    "is_builtin",
+    "is_model",
+    "tensors_of",
+]
+
+MODULE_RULES: dict[str, TorchRule] = {
+    **linear.MODULE_RULES,
+    **sparse.MODULE_RULES,
+    **conv.MODULE_RULES,
+    **normalization.MODULE_RULES,
+    **batchnorm.MODULE_RULES,
+    **activation.MODULE_RULES,
+    **rnn.MODULE_RULES,
+}
+"""The rule for each PyTorch class that creates parameters, by its class name."""
+
+NOT_RECOGNISED = {
+    "NonDynamicallyQuantizableLinear": "a Linear's tensors: recognised as Linear",
+    "Bilinear": "not recognised yet",
+    "EmbeddingBag": "an Embedding's tensors: recognised as Embedding",
+    **dict.fromkeys(conv.MODULE_RULES, "not recognised yet"),
+    **{
+        name: "a BatchNorm's tensors: recognised as BatchNorm*d"
+        for name in batchnorm.MODULE_RULES
+        if name != "BatchNorm1d"
+    },
+    "LayerNorm": "not recognised yet",
+    "RMSNorm": "not recognised yet",
+    "GroupNorm": "not recognised yet",
+    "PReLU": "not recognised yet",
+}
+"""Why a class with a rule has no ``state_dict`` recogniser: its tensors are another
+class's too, or no recogniser has been written yet. A test holds every rule to
+having one or the other."""
+
+RECOGNISERS: tuple[Recogniser, ...] = tuple(
+    dict.fromkeys(rule.recognise for rule in MODULE_RULES.values() if rule.recognise is not None)
+)
+"""Every recogniser, each once, in the order of :data:`MODULE_RULES`."""
+
+CONTAINERS = frozenset({"Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"})
+"""PyTorch's containers: the modules, or parameters, they hold are explained one by one."""
+
+
+def is_builtin(spec: Spec) -> bool:
+    """Whether the spec names one of PyTorch's own classes, not a user's class of that name."""
+    # torch.nn.modules holds every class with a rule; elsewhere, such as the
+    # parametrizations of torch.nn.utils, modules are explained like a user's.
+    return isinstance(spec.module, str) and spec.module.startswith("torch.nn.modules.")
+
+
+def derive(spec: Spec) -> Derivation | NoFormula | None:
+    """Derive a module's parameters and buffers from its spec.
+
+    Returns:
+        A :class:`~lstmdoc.report.walk.Derivation`; a :class:`~lstmdoc.report.walk.NoFormula`
+        for a built-in class whose attributes do not fit its rule; ``None`` for a
+        class without a rule (a container, a custom module, or a built-in lstmdoc
+        has no formula for).
+    """
+    rule = MODULE_RULES.get(spec.class_name) if is_builtin(spec) else None
+    if rule is None:
+        return None
+    missing = [key for key in rule.keys if key not in spec.config]
+    if missing:
+        return NoFormula(f"its attributes {', '.join(missing)} were not read")
+    try:
+        derivation = rule.derive(spec.config)
+    except (ArithmeticError, KeyError, TypeError, ValueError) as error:
+        return NoFormula(f"its attributes are not ones lstmdoc understands ({error})")
+    # requires_grad is no constructor argument: the live module says which are frozen.
+    if spec.frozen:
+        trained = tuple(replace(w, trainable=w.name not in spec.frozen) for w in derivation.weights)
+        derivation = replace(derivation, weights=trained)
+    return derivation
+
+
+def is_model(spec: Spec) -> bool:
+    """Whether the spec is one of PyTorch's containers (``Sequential``, ``ModuleList``...)."""
+    return is_builtin(spec) and spec.class_name in CONTAINERS
+
+
+def tensors_of(spec: Spec) -> dict[str, Shape] | None:
+    """Every tensor a module's rule creates, parameters and buffers, by ``state_dict`` name.
+
+    The tensors of the modules it builds (a ``MultiheadAttention``'s ``out_proj``)
+    are included, prefixed with their names; ``None`` if the spec has no rule.
+    """
+    derivation = derive(spec)
+    if not isinstance(derivation, Derivation):
+        return None
+    tensors = {w.name: w.shape for w in (*derivation.weights, *derivation.buffers)}
+    for child in derivation.children:
+        inner = tensors_of(child)
+        if inner is None:
+            return None
+        tensors |= {f"{child.name}.{key}": shape for key, shape in inner.items()}
+    return tensors
+
+
+RULES = Rules(
+    framework="PyTorch",
+    derive=derive,
+    is_model=is_model,
+    separator=".",
+    declared="nn.Parameter",
+    declared_as="a custom module's own nn.Parameter",
+    buffers=True,
+)
+"""PyTorch's rules, as :mod:`lstmdoc.report.walk` walks a live module with them."""

@@ -1,0 +1,178 @@
+"""Read a PyTorch ``state_dict`` as data: names and shapes, and the modules they fit.
+
+A ``state_dict`` maps names such as ``encoder.lstm.weight_ih_l0`` to tensors. It
+names no class and stores no constructor argument, so lstmdoc reads the module
+paths (``encoder.lstm``) and, for each module, the names and shapes of its tensors,
+and recognises the classes whose tensors have these names:
+
+- ``weight_ih_l0``, ``weight_hh_l0`` ... (``_reverse`` for the backward direction,
+  ``weight_hr_l0`` for a projection): ``LSTM``, ``GRU`` or ``RNN``, told apart by
+  the gate blocks in ``weight_hh_l0``'s rows, with ``input_size``, ``hidden_size``,
+  ``num_layers``, ``bidirectional`` and ``proj_size`` read back from the shapes;
+- ``weight_ih``, ``weight_hh`` without a layer: the cells;
+- ``in_proj_weight`` or ``q_proj_weight`` beside ``out_proj``: ``MultiheadAttention``;
+- ``running_mean`` and ``running_var``: a batch (or instance) norm with its buffers;
+- a 2-D ``weight`` and its ``bias``: ``Linear``; a 2-D ``weight`` alone: ``Embedding``
+  (or a ``Linear`` without bias, which counts the same).
+
+Each class's recogniser sits beside its rule (:attr:`lstmdoc.pytorch.rule.TorchRule.recognise`).
+A class is recognised only if its rule, given the arguments read back, creates
+exactly the tensors stored, by name and shape. Anything else is listed with its
+tensors, counted from their stored shapes. Nothing here imports PyTorch: reading a
+file is :mod:`lstmdoc.pytorch.checkpoints`'s.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from lstmdoc.counting.breakdowns import Weight
+from lstmdoc.pytorch import registry
+from lstmdoc.pytorch.rule import Shape
+from lstmdoc.report.walk import LayerNode, Spec
+
+__all__ = ["Group", "Recognised", "StoredModule", "group", "recognise"]
+
+
+@dataclass
+class Group:
+    """The tensors stored for one module path, and the paths beneath it.
+
+    Attributes:
+        name: the last part of the path, such as ``lstm``; ``""`` for the root.
+        tensors: the module's own tensors, by name, as their shapes.
+        children: the modules beneath, by name, in the ``state_dict``'s order.
+    """
+
+    name: str
+    tensors: dict[str, Shape] = field(default_factory=dict)
+    children: dict[str, Group] = field(default_factory=dict)
+
+    def everything(self) -> dict[str, Shape]:
+        """Every tensor at or beneath this module, by its name relative to it."""
+        found = dict(self.tensors)
+        for name, child in self.children.items():
+            found |= {f"{name}.{key}": shape for key, shape in child.everything().items()}
+        return found
+
+
+def group(shapes: Mapping[str, Shape]) -> Group:
+    """Arrange a ``state_dict``'s names and shapes by module path."""
+    root = Group("")
+    for key, shape in shapes.items():
+        *path, tensor = key.split(".")
+        node = root
+        for part in path:
+            node = node.children.setdefault(part, Group(part))
+        node.tensors[tensor] = shape
+    return root
+
+
+@dataclass(frozen=True)
+class Recognised:
+    """A module recognised from its tensors: its spec, and what a file cannot say."""
+
+    spec: Spec
+    note: str | None = None
+
+
+def recognise(stored: Group) -> Recognised | None:
+    """The class whose rule creates exactly ``stored``'s tensors, with its arguments."""
+    children = frozenset(stored.children)
+    for recogniser in registry.RECOGNISERS:
+        found = recogniser(stored.tensors, children)
+        if found is None:
+            continue
+        spec = Spec(
+            class_name=found.class_name,
+            module=f"torch.nn.modules.{found.module}",
+            config={"name": stored.name, **found.config},
+            label=found.call,
+        )
+        if registry.tensors_of(spec) == stored.everything():
+            return Recognised(spec, found.note)
+    return None
+
+
+class StoredModule:
+    """A module of a ``state_dict``, as the walk sees it: recognised, or its tensors."""
+
+    def __init__(self, stored: Group, notes: list[str], path: str, spec: Spec | None = None):
+        self._stored = stored
+        self._notes = notes
+        self._path = path
+        recognised = None if spec is not None else recognise(stored)
+        if recognised is not None and recognised.note:
+            notes.append(f"{path or 'the state_dict'}: {recognised.note}.")
+        self._spec = spec or (
+            recognised.spec
+            if recognised
+            else Spec(class_name="unknown", config={"name": stored.name})
+        )
+
+    @property
+    def spec(self) -> Spec:
+        """The recognised class and its arguments, or an ``unknown`` class."""
+        return self._spec
+
+    @property
+    def recognised(self) -> bool:
+        """Whether a class was recognised in this module's tensors."""
+        return self._spec.class_name != "unknown"
+
+    def framework_params(self) -> int:
+        """The stored values that are parameters: all, but a recognised class's buffers."""
+        buffers = self._buffer_names()
+        return sum(
+            math.prod(shape) for name, shape in self._stored.tensors.items() if name not in buffers
+        ) + sum(child.framework_params() for child in self._children())
+
+    def framework_buffers(self) -> int:
+        """The stored values that a recognised class keeps as buffers."""
+        buffers = self._buffer_names()
+        return sum(
+            math.prod(shape) for name, shape in self._stored.tensors.items() if name in buffers
+        ) + sum(child.framework_buffers() for child in self._children())
+
+    def sublayer(self, spec: Spec) -> LayerNode:
+        """The module ``spec`` a recognised class builds, such as ``out_proj``."""
+        return StoredModule(
+            self._stored.children[spec.name], self._notes, self._inside(spec.name), spec
+        )
+
+    def members(self) -> Sequence[LayerNode]:
+        """The modules beneath an unrecognised one, in the ``state_dict``'s order."""
+        return self._children()
+
+    def declared_weights(self) -> Sequence[Weight]:
+        """An unrecognised module's own tensors, counted from their stored shapes."""
+        return [Weight(name, shape, True) for name, shape in self._stored.tensors.items()]
+
+    def declared_buffers(self) -> None:
+        """Unknown: a ``state_dict`` stores parameters and buffers alike."""
+        return
+
+    def unknown_reason(self) -> str:
+        """Why an unrecognised module is not derived."""
+        return "a state_dict names no class, and these tensors fit none lstmdoc recognises"
+
+    def _children(self) -> list[StoredModule]:
+        if self.recognised:  # its children are the ones its rule builds, through sublayer
+            return [
+                StoredModule(child, [], self._inside(name), Spec(class_name="unknown"))
+                for name, child in self._stored.children.items()
+            ]
+        return [
+            StoredModule(child, self._notes, self._inside(name))
+            for name, child in self._stored.children.items()
+        ]
+
+    def _buffer_names(self) -> set[str]:
+        derivation = registry.derive(self._spec) if self.recognised else None
+        buffers = getattr(derivation, "buffers", ())
+        return {buffer.name for buffer in buffers}
+
+    def _inside(self, name: str) -> str:
+        return f"{self._path}.{name}" if self._path else name

@@ -1,0 +1,147 @@
+"""Tests for lstmdoc.report.walk: how layers become rows, with a made-up framework's rules.
+
+The framework here is a toy, so each count below is derived by hand from it: a
+"Leaf" of size n owns one weight of n values; a "Box" holds other layers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pytest
+
+from lstmdoc.counting import Weight
+from lstmdoc.report.walk import (
+    MAX_DEPTH,
+    Derivation,
+    NoFormula,
+    Rules,
+    Spec,
+    walk_layer,
+    walk_members,
+)
+
+
+def derive(spec: Spec) -> Derivation | NoFormula | None:
+    if spec.class_name == "Leaf":
+        size = int(spec.config["size"])
+        return Derivation((Weight("w", (size,)),), str(size))
+    if spec.class_name == "Odd":
+        return NoFormula("it is odd")
+    return None
+
+
+RULES = Rules(
+    framework="Toy",
+    derive=derive,
+    is_model=lambda spec: spec.class_name == "Box",
+    separator="/",
+    declared="own",
+    declared_as="a toy's own weight",
+)
+
+
+@dataclass
+class Node:
+    """A toy layer: its spec, its framework count, what it holds and declares."""
+
+    spec: Spec
+    count: int | None = None
+    inside: list[Node] | None = None
+    own: list[Weight] = field(default_factory=list)
+
+    def framework_params(self) -> int | None:
+        return self.count
+
+    def framework_buffers(self) -> None:
+        return None
+
+    def sublayer(self, spec: Spec) -> Node:
+        return Node(spec)
+
+    def members(self) -> Sequence[Node] | None:
+        return self.inside
+
+    def declared_weights(self) -> Sequence[Weight]:
+        return self.own
+
+    def declared_buffers(self) -> None:
+        return None
+
+    def unknown_reason(self) -> str:
+        return "a toy cannot look inside it"
+
+
+def leaf(name: str, size: int) -> Node:
+    return Node(Spec("Leaf", config={"name": name, "size": size}), size)
+
+
+def box(name: str, *inside: Node, own: Sequence[Weight] = ()) -> Node:
+    total = sum(node.count or 0 for node in inside) + sum(weight.count for weight in own)
+    return Node(Spec("Box", config={"name": name}), total, list(inside), list(own))
+
+
+class TestContainers:
+    def test_a_container_adds_up_the_rows_beneath(self):
+        """A box's row is the sum of its layers, each one level deeper, its formula their sum."""
+        rows, _ = walk_members(box("model", box("block", leaf("a", 3), leaf("b", 4))), RULES)
+        assert [(row.name, row.depth, row.params) for row in rows] == [
+            ("block", 0, 7),
+            ("block/a", 1, 3),
+            ("block/b", 1, 4),
+        ]
+        assert rows[0].formula == "3 + 4"
+        assert rows[0].basis == "sum"
+        assert all(row.agrees for row in rows)
+
+    def test_more_than_six_terms_are_named_by_count(self):
+        """Seven layers beneath are summed as "sum of the 7 rows below", not seven numbers."""
+        rows, _ = walk_layer(box("block", *(leaf(f"l{i}", i + 1) for i in range(7))), RULES)
+        assert rows[0].formula == "sum of the 7 rows below"
+        assert rows[0].params == 28
+
+    def test_an_underived_layer_leaves_its_container_underived(self):
+        """One layer without a formula leaves the box's count, and formula, unknown; a note says why."""
+        odd = Node(Spec("Odd", config={"name": "odd"}), 5)
+        rows, notes = walk_layer(box("block", leaf("a", 3), odd), RULES)
+        block, _, row = rows
+        assert (row.params, row.check, row.framework_params) == (None, "not derived", 5)
+        assert (block.params, block.formula, block.derived) == (None, None, False)
+        assert notes == ["block/odd (Odd): it is odd."]
+
+    def test_a_custom_class_with_nothing_to_walk_is_listed_with_the_framework_count(self):
+        """A class with no rule and no members is a row of its own, with the reason."""
+        custom = Node(Spec("Mine", config={"name": "mine"}), 9, inside=None)
+        rows, notes = walk_layer(custom, RULES)
+        assert (rows[0].params, rows[0].framework_params) == (None, 9)
+        assert notes == ["mine (Mine): a toy cannot look inside it."]
+
+    def test_declared_weights_are_rows_and_are_named_in_a_note(self):
+        """A box's own weights are rows counted from their shapes, and the note says whose."""
+        rows, notes = walk_layer(box("block", leaf("a", 3), own=[Weight("scale", (2, 2))]), RULES)
+        assert [(row.name, row.layer, row.params, row.basis) for row in rows] == [
+            ("block", "Box", 7, "sum"),
+            ("block/a", "Leaf", 3, "formula"),
+            ("block/scale", "own", 4, "declared"),
+        ]
+        assert notes == ["block/scale: a toy's own weight, counted from its declared shape."]
+
+    def test_a_frozen_container_freezes_what_it_holds(self):
+        """trainable=False on a box makes every count beneath it non-trainable."""
+        frozen = box("block", leaf("a", 3))
+        frozen.spec = Spec("Box", config={"name": "block", "trainable": False})
+        rows, _ = walk_members(box("model", frozen), RULES)
+        assert [(row.trainable_params, row.non_trainable_params) for row in rows] == [
+            (0, 3),
+            (0, 3),
+        ]
+
+
+def test_layers_nested_too_deep_are_refused():
+    """A configuration nesting more than MAX_DEPTH layers is refused as malformed."""
+    node = leaf("leaf", 1)
+    for depth in range(MAX_DEPTH + 2):
+        node = box(f"b{depth}", node)
+    with pytest.raises(ValueError, match="nest more than 64 deep"):
+        walk_layer(node, RULES)
