@@ -97,7 +97,9 @@ def torch(session: nox.Session) -> None:
     session.run(
         "python", "-c", "import torch; assert torch.__version__ == '2.13.0+cpu', torch.__version__"
     )
-    session.run("pytest", "tests/pytorch/against_torch", *session.posargs, env={"KERAS_BACKEND": "torch"})
+    session.run(
+        "pytest", "tests/pytorch/against_torch", *session.posargs, env={"KERAS_BACKEND": "torch"}
+    )
 
 
 @nox.session(default=False, reuse_venv=True)

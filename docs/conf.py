@@ -54,6 +54,7 @@ extensions = [
     "notebooks",  # docs/_ext/notebooks.py
     "lighter",  # docs/_ext/lighter.py
     "raw_markup",  # docs/_ext/raw_markup.py
+    "calculator",  # docs/_ext/calculator.py
 ]
 exclude_patterns = ["_build", "_ext", "_ipython", "_templates", "Thumbs.db", ".DS_Store"]
 nitpicky = True
@@ -72,6 +73,8 @@ nitpick_ignore = [
     ("py:class", "Figure"),
     ("py:class", "Any"),
     ("py:class", "collections.abc.Mapping"),
+    ("py:class", "collections.abc.Sequence"),
+    ("py:class", "collections.abc.Callable"),
     ("py:class", "os.PathLike"),
     ("py:class", "Array"),
     # GateSet's type parameter: a TypeVar, which autodoc cannot document.
@@ -213,8 +216,10 @@ html_sidebars = {
     "**": ["site-title.html", "icon-links.html", "search-button-field.html", "sbt-sidebar-nav.html"]
 }
 html_css_files = ["lstmdoc.css", "calculator.css"]
-html_js_files = [("calculator.js", {"defer": "defer"})]
-_HOME_PAGE_ONLY = {"calculator.css", "calculator.js"}  # the parameter calculator's
+# The calculator's data, lstmdoc's layer families (written by _ext/calculator.py), then
+# the calculator, which evaluates them.
+html_js_files = [("families.js", {"defer": "defer"}), ("calculator.js", {"defer": "defer"})]
+_HOME_PAGE_ONLY = {"calculator.css", "families.js", "calculator.js"}  # the calculator's
 html_last_updated_fmt = None
 # The Python module index would list one module, lstmdoc: the API reference is that page.
 html_domain_indices = False

@@ -86,3 +86,6 @@ from lstmdoc.report import ModelReport as ModelReport
 from lstmdoc.report import OptimizerRow as OptimizerRow
 
 __version__: str
+
+# Computed at run time from the imports above (lstmdoc/_lazy.py): not a second list.
+__all__: list[str]  # noqa: PYI035

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 import lstmdoc
-from lstmdoc import counting, explaining
+from lstmdoc import _checks, counting, explaining
 from lstmdoc.counting.family import Argument, Family
 
 __all__ = ["main"]
@@ -44,18 +44,18 @@ class _Version(argparse.Action):
         parser.exit()
 
 
-def _size(minimum: int) -> Any:
-    """An argparse type: a whole number of at least ``minimum``."""
-    expected = "a positive integer" if minimum == 1 else "a non-negative integer"
+def _size(name: str, minimum: int) -> Any:
+    """An argparse type: a whole number, checked by lstmdoc's one check of sizes."""
 
     def size(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
-        return value
+            value = text  # type: ignore[assignment]  (the check names what was typed)
+        try:
+            return _checks.size(name, value, minimum=minimum)
+        except (TypeError, ValueError) as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
 
     return size
 
@@ -93,7 +93,7 @@ def _add_argument(layer: argparse.ArgumentParser, argument: Argument) -> None:
     layer.add_argument(
         "--" + argument.name.replace("_", "-"),
         dest=argument.name,
-        type=_size(argument.minimum if argument.kind == "size" else 1),
+        type=_size(argument.name, argument.minimum if argument.kind == "size" else 1),
         nargs="+" if argument.kind == "sizes" else None,
         required=required,
         default=None,

@@ -1,6 +1,6 @@
 """Explain a model's parameter count, layer by layer: a live Keras model or PyTorch module, or a file.
 
-``model.summary()`` prints a number per layer; :func:`explain` prints where each
+``model.summary()`` prints a number per layer; :func:`lstmdoc.explain` prints where each
 number comes from::
 
     >>> print(lstmdoc.explain(model))
@@ -20,7 +20,7 @@ This module only tells what it was given, and hands it to the framework's packag
 :mod:`lstmdoc.keras` for a Keras model or a ``.keras`` file, :mod:`lstmdoc.pytorch`
 for a PyTorch module or a saved ``state_dict``. Neither package imports the other.
 TensorFlow, Keras and PyTorch are imported by nothing here: a model passed to
-:func:`explain` has imported its framework already.
+:func:`lstmdoc.explain` has imported its framework already.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def explain(model: Any) -> ModelReport:
             a single built Keras layer; or a ``torch.nn.Module``.
 
     Returns:
-        A :class:`~lstmdoc.report.ModelReport`: one row per layer that owns weights,
+        A :class:`~lstmdoc.ModelReport`: one row per layer that owns weights,
         in model order, the layers inside each beneath it, the framework's total
         and, if a Keras model has a built optimizer, its variables.
 
@@ -88,7 +88,7 @@ def explain_file(path: str | os.PathLike[str]) -> ModelReport:
         path: a ``.keras`` file, as written by ``model.save("model.keras")``.
 
     Returns:
-        A :class:`~lstmdoc.report.ModelReport`, as :func:`explain` returns for the model.
+        A :class:`~lstmdoc.ModelReport`, as :func:`lstmdoc.explain` returns for the model.
 
     Raises:
         TypeError: ``path`` is not a string or path.

@@ -7,6 +7,8 @@ function, or under ``TYPE_CHECKING``.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -83,3 +85,17 @@ def test_the_report_and_the_core_import_no_framework(core):
 def test_every_module_is_short_enough_to_hold(name):
     """No module is longer than a reader can hold: 500 lines."""
     assert len(MODULES[name].read_text().splitlines()) <= LONGEST
+
+
+def test_the_rules_and_the_report_load_no_numpy():
+    """Importing both frameworks' rules and the report loads no NumPy: explaining a file needs none."""
+    code = (
+        "import sys, lstmdoc.keras.registry, lstmdoc.pytorch.registry, "
+        "lstmdoc.pytorch.state_dicts, lstmdoc.report, lstmdoc.cli; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('numpy', 'keras', 'tensorflow', 'torch')))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert loaded.strip() == "[]"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import subprocess
 import sys
@@ -125,16 +126,22 @@ class TestBadArguments:
     @pytest.mark.parametrize(
         ("arguments", "message"),
         [
-            (["count", "lstm", "--units", "0", "--features", "1"], "--units: expected a positive"),
-            (["count", "lstm", "--units", "-3", "--features", "1"], "--units: expected a positive"),
+            (
+                ["count", "lstm", "--units", "0", "--features", "1"],
+                "--units: units must be a positive integer",
+            ),
+            (
+                ["count", "lstm", "--units", "-3", "--features", "1"],
+                "--units: units must be a positive integer",
+            ),
             (["count", "lstm", "--units", "2.5", "--features", "1"], "got '2.5'"),
             (
                 ["count", "gru", "--units", "20", "--features", "abc"],
-                "--features: expected a positive",
+                "--features: features must be a positive integer",
             ),
             (
                 ["count", "dense", "--units", "20", "--features", ""],
-                "--features: expected a positive",
+                "--features: features must be a positive integer",
             ),
             (["count", "lstm", "--units", "20"], "required: --features"),
             (["count", "transformer", "--units", "2", "--features", "1"], "invalid choice"),
@@ -155,3 +162,64 @@ class TestBadArguments:
         assert len(result.stderr.splitlines()) == 1, result.stderr
         assert message in result.stderr
         assert "Traceback" not in result.stderr
+
+
+class TestEveryFamily:
+    @pytest.mark.parametrize("family", list(lstmdoc.FAMILIES))
+    def test_each_family_is_a_command_with_the_frameworks_argument_names(self, family):
+        """Each family of lstmdoc.counting is a count command, its options the family's arguments."""
+        result = lstmdoc_command("count", family, "--help")
+        assert result.returncode == 0
+        for argument in lstmdoc.FAMILIES[family].arguments:
+            option = argument.switch or "--" + argument.name.replace("_", "-")
+            assert option in result.stdout, (family, option)
+
+    def test_a_pytorch_lstm_is_counted_in_pytorchs_words(self):
+        """torch-lstm takes input_size, hidden_size ...; its JSON lists PyTorch's documented tensors."""
+        from tests._torch_shapes import documented_shapes  # noqa: PLC0415
+
+        result = lstmdoc_command(
+            "count", "torch-lstm", "--input-size", "3", "--hidden-size", "8",
+            "--num-layers", "2", "--bidirectional", "--proj-size", "4", "--json",
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        data = json.loads(result.stdout)
+        shapes = documented_shapes("lstm", 3, 8, num_layers=2, bidirectional=True, proj_size=4)
+        assert {w["name"]: tuple(w["shape"]) for w in data["weights"]} == shapes
+        assert data["total"] == sum(math.prod(shape) for shape in shapes.values())
+
+    def test_a_grouped_convolution_is_keras_count(self):
+        """conv2d with groups prints the count Keras gives the same Conv2D."""
+        import keras  # noqa: PLC0415  (only this test starts TensorFlow)
+
+        layer = keras.layers.Conv2D(64, 3, groups=4)
+        layer.build((None, 8, 8, 32))
+        result = lstmdoc_command(
+            "count", "conv2d", "--filters", "64", "--kernel-size", "3",
+            "--channels", "32", "--groups", "4", "--json",
+        )  # fmt: skip
+        assert json.loads(result.stdout)["total"] == layer.count_params()
+
+    @pytest.mark.parametrize(
+        ("arguments", "message"),
+        [
+            (
+                ["conv2d", "--filters", "4", "--kernel-size", "3", "--channels", "3", "--groups", "2"],
+                r"error: groups \(2\) must divide the channels \(3\)",
+            ),
+            (
+                ["torch-lstm", "--input-size", "1", "--hidden-size", "4", "--proj-size", "4"],
+                "error: proj_size must be 0 .* hidden_size - 1 = 3, got 4",
+            ),
+            (["conv2d", "--filters", "4", "--kernel-size", "3", "3", "3", "--channels", "3"],
+             "error: kernel_size must have 2 sizes, got 3"),
+            (["torch-lstm", "--input-size", "1", "--hidden-size", "-4"], "hidden_size must be a positive"),
+        ],
+    )  # fmt: skip
+    def test_arguments_that_do_not_fit_are_one_line_and_status_2(self, arguments, message):
+        """Arguments that do not fit together get one line on stderr, and exit status 2."""
+        result = lstmdoc_command("count", *arguments)
+        assert result.returncode == 2
+        assert result.stdout == ""
+        assert len(result.stderr.splitlines()) == 1
+        assert re.search(message, result.stderr), result.stderr

@@ -225,7 +225,7 @@ class TestCache:
         assert status == 0, first
         assert "package" in (source / "_build" / "html" / "imports.html").read_text()
         assert _executed(_build(source, **environment)[1]) == []
-        counting = package / "counting.py"
+        counting = package / "counting" / "formulas.py"
         counting.write_text(counting.read_text() + "\n# a comment changes the package's source\n")
         status, output = _build(source, **environment)
         assert status == 0, output

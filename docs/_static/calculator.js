@@ -1,41 +1,248 @@
-/* The home page's parameter calculator: the count of one Keras layer, term by term.
+/* The home page's parameter calculator: the count of one Keras layer or PyTorch module, term by term.
  *
- * It mirrors lstmdoc.counting (the *_param_breakdown functions): the same weights,
- * shapes, formulas and totals; tests/browser checks it against them. Plain
- * JavaScript, no dependency; it does nothing on a page without the form.
+ * It holds no formula of its own. The docs build writes lstmdoc's layer families
+ * (lstmdoc.counting.families) into families.js, each weight's shape and each
+ * formula an expression tree; this file evaluates those trees by the rules of
+ * lstmdoc.counting.expressions, so the page computes what `lstmdoc count` prints.
+ * tests/browser checks the two against each other. Plain JavaScript, no dependency;
+ * it does nothing on a page without the form.
  */
 (function () {
   "use strict";
 
-  // A million units or features is far beyond any real recurrent layer, and keeps
-  // every total an exact integer in a JavaScript number (below 2 ** 53).
+  // A million is far beyond any real layer's size, and a count above 2 ** 53 would no
+  // longer be an exact integer in a JavaScript number: both are refused with a message.
   var LARGEST = 1000000;
 
-  var LAYERS = {
-    lstm: { name: "LSTM", blocks: 4, recurrent: true, biasRows: 1 },
-    gru: { name: "GRU", blocks: 3, recurrent: true, biasRows: 2, resetAfter: true },
-    "gru-reset-before": { name: "GRU", blocks: 3, recurrent: true, biasRows: 1, resetAfter: false },
-    "simple-rnn": { name: "SimpleRNN", blocks: 1, recurrent: true, biasRows: 1 },
-    dense: { name: "Dense", blocks: 1, recurrent: false, biasRows: 1 },
-  };
+  /* --- the expression language of lstmdoc.counting.expressions --------------------- */
 
-  function grouped(number) {
-    return String(number).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  function isInt(value) {
+    return typeof value === "number" && Number.isInteger(value);
   }
 
-  /* Read a size field: a whole number from 1 to LARGEST, or a message saying what is wrong. */
-  function readSize(input, label) {
-    var text = input.value.trim();
-    var badInput = input.validity && input.validity.badInput; // "abc" in a number field reads ""
-    if (text === "" && !badInput) {
-      return { error: "Enter " + label + ": a whole number of 1 or more." };
+  function truthy(value) {
+    if (Array.isArray(value)) {
+      return value.length > 0;
+    }
+    return Boolean(value);
+  }
+
+  function equal(left, right) {
+    if (Array.isArray(left) && Array.isArray(right)) {
+      return left.length === right.length && left.every(function (item, index) {
+        return equal(item, right[index]);
+      });
+    }
+    return left === right;
+  }
+
+  function text(value) {
+    if (value === true) {
+      return "True";
+    }
+    if (value === false) {
+      return "False";
+    }
+    if (Array.isArray(value)) {
+      return value.length === 1 ? "(" + text(value[0]) + ",)" : "(" + value.map(text).join(", ") + ")";
+    }
+    return String(value);
+  }
+
+  function number(value, operator) {
+    if (!isInt(value)) {
+      throw new Error(operator + " needs whole numbers");
+    }
+    return value;
+  }
+
+  var FUNCTIONS = {
+    str: function (value) { return text(value); },
+    len: function (items) { return items.length; },
+    range: function (count) {
+      var items = [];
+      for (var index = 0; index < count; index += 1) {
+        items.push(index);
+      }
+      return items;
+    },
+    prod: function (items) { return items.reduce(function (product, size) { return product * size; }, 1); },
+    join: function (items, separator) { return items.map(text).join(separator); },
+  };
+
+  function operate(operator, args, names) {
+    if (operator === "and") {
+      var first = evaluate(args[0], names);
+      return truthy(first) ? evaluate(args[1], names) : first;
+    }
+    if (operator === "or") {
+      var either = evaluate(args[0], names);
+      return truthy(either) ? either : evaluate(args[1], names);
+    }
+    var values = args.map(function (arg) { return evaluate(arg, names); });
+    var left = values[0];
+    var right = values[1];
+    switch (operator) {
+      case "not": return !truthy(left);
+      case "neg": return -number(left, operator);
+      case "index":
+        if (!Array.isArray(left) || !isInt(right) || right < 0 || right >= left.length) {
+          throw new Error("cannot index");
+        }
+        return left[right];
+      case "+":
+        if (typeof left === "string" && typeof right === "string") {
+          return left + right;
+        }
+        if (Array.isArray(left) && Array.isArray(right)) {
+          return left.concat(right);
+        }
+        return number(left, operator) + number(right, operator);
+      case "==": return equal(left, right);
+      case "!=": return !equal(left, right);
+      default: break;
+    }
+    left = number(left, operator);
+    right = number(right, operator);
+    if ((operator === "//" || operator === "%") && right === 0) {
+      throw new Error("division by zero");
+    }
+    switch (operator) {
+      case "-": return left - right;
+      case "*": return left * right;
+      case "//": return Math.floor(left / right);
+      case "%": return ((left % right) + right) % right; // Python's sign: the divisor's
+      case "<": return left < right;
+      case "<=": return left <= right;
+      case ">": return left > right;
+      case ">=": return left >= right;
+      default: throw new Error(operator + " is not an operator of this language");
+    }
+  }
+
+  function evaluate(tree, names) {
+    if (typeof tree === "number" || typeof tree === "string" || typeof tree === "boolean") {
+      return tree;
+    }
+    if ("name" in tree) {
+      if (!(tree.name in names)) {
+        throw new Error(tree.name + " is not defined");
+      }
+      return names[tree.name];
+    }
+    if ("list" in tree) {
+      return tree.list.map(function (item) { return evaluate(item, names); });
+    }
+    if ("if" in tree) {
+      return evaluate(truthy(evaluate(tree.if[0], names)) ? tree.if[1] : tree.if[2], names);
+    }
+    if ("template" in tree) {
+      return render(tree, names);
+    }
+    if ("call" in tree) {
+      var args = tree.args.map(function (arg) { return evaluate(arg, names); });
+      return FUNCTIONS[tree.call].apply(null, args);
+    }
+    return operate(tree.op, tree.args, names);
+  }
+
+  function render(template, names) {
+    return template.template.map(function (part) {
+      return part !== null && typeof part === "object" && "text" in part
+        ? part.text
+        : text(evaluate(part, names));
+    }).join("");
+  }
+
+  /* --- a family, counted: lstmdoc.counting.family.breakdown ------------------------ */
+
+  function product(lists) {
+    return lists.reduce(function (combinations, list) {
+      var longer = [];
+      combinations.forEach(function (combination) {
+        list.forEach(function (item) { longer.push(combination.concat([item])); });
+      });
+      return longer;
+    }, [[]]);
+  }
+
+  function count(shape) {
+    return shape.reduce(function (total, size) { return total * size; }, 1);
+  }
+
+  function breakdown(family, values) {
+    var names = Object.assign({}, values);
+    family.requires.forEach(function (pair) {
+      if (!truthy(evaluate(pair[0], names))) {
+        throw new RangeError(render(pair[1], names));
+      }
+    });
+    family.definitions.forEach(function (pair) {
+      names[pair[0]] = evaluate(pair[1], names);
+    });
+    var weights = [];
+    var buffers = [];
+    family.weights.forEach(function (group) {
+      var lists = group.each.map(function (loop) { return evaluate(loop[1], names); });
+      product(lists).forEach(function (combination) {
+        var scope = Object.assign({}, names);
+        group.each.forEach(function (loop, index) { scope[loop[0]] = combination[index]; });
+        group.rows.forEach(function (row) {
+          if (!truthy(evaluate(row.when, scope))) {
+            return;
+          }
+          var shape = evaluate(row.shape, scope);
+          var weight = {
+            name: render(row.name, scope),
+            shape: shape,
+            count: count(shape),
+            meaning: render(row.meaning, scope),
+          };
+          (truthy(evaluate(row.buffer, scope)) ? buffers : weights).push(weight);
+        });
+      });
+    });
+    return {
+      weights: weights,
+      buffers: buffers,
+      total: weights.reduce(function (sum, weight) { return sum + weight.count; }, 0),
+      formula: render(family.formula, names),
+      substituted: render(family.substituted, names),
+      call: render(family.call, names),
+    };
+  }
+
+  /* --- the form ---------------------------------------------------------------------- */
+
+  function grouped(value) {
+    return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  }
+
+  function shapeText(shape) {
+    return shape.length === 1 ? "(" + shape[0] + ",)" : "(" + shape.join(", ") + ")";
+  }
+
+  function cell(tag, content, className) {
+    var element = document.createElement(tag);
+    element.textContent = content;
+    if (className) {
+      element.className = className;
+    }
+    return element;
+  }
+
+  /* Read one whole number from text: a number, or a message saying what is wrong. */
+  function readSize(text, label, minimum) {
+    var least = minimum === 0 ? "0" : "1";
+    if (text === "") {
+      return { error: "Enter " + label + ": a whole number of " + least + " or more." };
+    }
+    if (!/^[+-]?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(text)) {
+      return { error: label + " must be a whole number of " + least + " or more, such as 20." };
     }
     var value = Number(text);
-    if (badInput || !Number.isFinite(value)) {
-      return { error: label + " must be a whole number of 1 or more, such as 20." };
-    }
-    if (!Number.isInteger(value) || value < 1) {
-      return { error: label + " must be a whole number of 1 or more, not " + text + "." };
+    if (!Number.isInteger(value) || value < minimum) {
+      return { error: label + " must be a whole number of " + least + " or more, not " + text + "." };
     }
     if (value > LARGEST) {
       return { error: label + " above " + grouped(LARGEST) + " is beyond any real layer: try a smaller number." };
@@ -43,57 +250,44 @@
     return { value: value };
   }
 
-  /* The weights of one layer, in Keras' order, as lstmdoc's *_param_breakdown lists them. */
-  function breakdown(layer, units, features, useBias) {
-    var width = layer.blocks * units;
-    var blocks = layer.blocks > 1 ? layer.blocks + "·" : "";
-    var weights = [
-      { name: "kernel", shape: [features, width], meaning: "features × " + blocks + "units" },
-    ];
-    if (layer.recurrent) {
-      weights.push({ name: "recurrent_kernel", shape: [units, width], meaning: "units × " + blocks + "units" });
+  function readArgument(argument, input, names) {
+    if (argument.kind === "flag") {
+      return { value: input.checked };
     }
-    var biases = useBias ? layer.biasRows : 0;
-    if (biases === 2) {
-      weights.push({ name: "bias", shape: [2, width], meaning: "2 × " + blocks + "units (input and recurrent bias)" });
-    } else if (biases === 1) {
-      weights.push({ name: "bias", shape: [width], meaning: blocks + "units" });
+    var raw = input.value.trim();
+    if (raw === "" && argument.default !== null) {
+      return { value: evaluate(argument.default, names) };
     }
-    weights.forEach(function (weight) {
-      weight.count = weight.shape.reduce(function (product, size) { return product * size; }, 1);
-    });
-    var formula;
-    var substituted;
-    if (layer.recurrent) {
-      var factor = layer.blocks > 1 ? layer.blocks + " × " : "";
-      var biasTerm = biases ? " + " + biases : "";
-      formula = factor + "units × (features + units" + biasTerm + ")";
-      substituted = factor + units + " × (" + features + " + " + units + biasTerm + ")";
-    } else if (useBias) {
-      formula = "units × (features + 1)";
-      substituted = units + " × (" + features + " + 1)";
-    } else {
-      formula = "units × features";
-      substituted = units + " × " + features;
+    if (argument.kind === "size") {
+      var badInput = input.validity && input.validity.badInput; // "abc" in a number field reads ""
+      return badInput ? readSize("x", argument.name, argument.minimum) : readSize(raw, argument.name, argument.minimum);
     }
-    var total = weights.reduce(function (sum, weight) { return sum + weight.count; }, 0);
-    return { weights: weights, formula: formula, substituted: substituted, total: total };
+    var parts = raw.split(/[\s,×x*]+/).filter(function (part) { return part !== ""; });
+    var sizes = [];
+    for (var index = 0; index < parts.length; index += 1) {
+      var read = readSize(parts[index], argument.name, 1);
+      if (read.error) {
+        return read;
+      }
+      sizes.push(read.value);
+    }
+    if (sizes.length === 0) {
+      return readSize("", argument.name, 1);
+    }
+    if (argument.length && sizes.length === 1) {
+      while (sizes.length < argument.length) {
+        sizes.push(sizes[0]);
+      }
+    }
+    if (argument.length && sizes.length !== argument.length) {
+      return { error: argument.name + " takes " + argument.length + " sizes, such as " + Array(argument.length).fill(3).join(" ") + "." };
+    }
+    return { value: sizes };
   }
 
-  function cell(tag, text, className) {
-    var element = document.createElement(tag);
-    element.textContent = text;
-    if (className) {
-      element.className = className;
-    }
-    return element;
-  }
-
-  function shapeText(shape) {
-    return shape.length === 1 ? "(" + shape[0] + ",)" : "(" + shape.join(", ") + ")";
-  }
-
-  function setUp(form) {
+  function setUp(form, families) {
+    var select = form.elements.layer;
+    var fields = form.querySelector(".param-calculator__fields");
     var total = form.querySelector("#param-calculator-total");
     var summary = form.querySelector(".param-calculator__summary");
     var message = form.querySelector(".param-calculator__message");
@@ -101,8 +295,83 @@
     var body = derivation.querySelector("tbody");
     var equation = form.querySelector(".param-calculator__equation");
     var code = form.querySelector(".param-calculator__code");
-    var bidirectional = form.elements.bidirectional;
-    var bidirectionalNote = form.querySelector(".param-calculator__note");
+    var kept = {}; // what the reader typed, by argument name, kept across layer types
+    var built = null; // the family whose fields the form shows
+
+    ["Keras", "PyTorch"].forEach(function (framework) {
+      var group = document.createElement("optgroup");
+      group.label = framework;
+      families.filter(function (family) { return family.framework === framework; }).forEach(function (family) {
+        var option = cell("option", family.summary);
+        option.value = family.key;
+        group.append(option);
+      });
+      select.append(group);
+    });
+    select.value = "lstm";
+
+    function family() {
+      return families.find(function (candidate) { return candidate.key === select.value; });
+    }
+
+    function start(argument) {
+      if (argument.name in kept) {
+        return kept[argument.name];
+      }
+      if (argument.default !== null && typeof argument.default !== "object") {
+        return argument.default;
+      }
+      if (argument.default !== null) {
+        return ""; // the same as another argument until the reader says otherwise
+      }
+      if (argument.kind === "sizes") {
+        return Array(argument.length || 1).fill(3).join(" ");
+      }
+      return { units: 20, features: 1, input_size: 1, hidden_size: 20 }[argument.name] || 8;
+    }
+
+    function buildFields() {
+      built = select.value;
+      fields.replaceChildren();
+      family().arguments.forEach(function (argument) {
+        var id = "param-calculator-" + argument.name.replace(/_/g, "-");
+        var hint = id + "-hint";
+        var input = document.createElement("input");
+        input.id = id;
+        input.name = argument.name;
+        input.setAttribute("aria-describedby", hint + " param-calculator-message");
+        var label = cell("label", argument.name);
+        label.htmlFor = id;
+        var help = cell("span", argument.help, "param-calculator__hint");
+        help.id = hint;
+        var wrapper = document.createElement("div");
+        if (argument.kind === "flag") {
+          input.type = "checkbox";
+          input.checked = Boolean(start(argument));
+          wrapper.className = "param-calculator__check";
+          wrapper.append(input, label, help);
+        } else {
+          if (argument.kind === "size") {
+            input.type = "number";
+            input.inputMode = "numeric";
+            input.min = String(argument.minimum);
+            input.max = String(LARGEST);
+            input.step = "1";
+          } else {
+            input.type = "text";
+            input.inputMode = "numeric";
+            input.autocomplete = "off";
+          }
+          input.value = String(start(argument));
+          if (argument.same_as) {
+            input.placeholder = "same as " + argument.same_as;
+          }
+          wrapper.className = "param-calculator__field";
+          wrapper.append(label, input, help);
+        }
+        fields.append(wrapper);
+      });
+    }
 
     function showError(text, inputs) {
       summary.hidden = true;
@@ -114,37 +383,42 @@
     }
 
     function update() {
-      var layer = LAYERS[form.elements.layer.value];
-      bidirectional.disabled = !layer.recurrent;
-      bidirectionalNote.hidden = layer.recurrent;
-      var sizes = [
-        [form.elements.units, "units"],
-        [form.elements.features, "features"],
-      ];
+      if (built !== select.value) {
+        buildFields(); // a new layer type: its own fields, with what was typed kept
+      }
+      var chosen = family();
       var values = {};
       var errors = [];
       var invalid = [];
-      sizes.forEach(function (pair) {
-        pair[0].removeAttribute("aria-invalid");
-        var read = readSize(pair[0], pair[1]);
+      chosen.arguments.forEach(function (argument) {
+        var input = form.elements[argument.name];
+        input.removeAttribute("aria-invalid");
+        kept[argument.name] = argument.kind === "flag" ? input.checked : input.value;
+        var read = readArgument(argument, input, values);
         if (read.error) {
           errors.push(read.error);
-          invalid.push(pair[0]);
+          invalid.push(input);
         } else {
-          values[pair[1]] = read.value;
+          values[argument.name] = read.value;
         }
       });
       if (errors.length) {
         showError(errors.join(" "), invalid);
         return;
       }
-      var useBias = form.elements.use_bias.checked;
-      var both = layer.recurrent && bidirectional.checked;
-      var result = breakdown(layer, values.units, values.features, useBias);
-      var copies = both ? 2 : 1;
-
+      var result;
+      try {
+        result = breakdown(chosen, values);
+      } catch (error) {
+        showError(error instanceof RangeError ? error.message + "." : "These sizes cannot be counted.", []);
+        return;
+      }
+      if (!Number.isSafeInteger(result.total) || !result.weights.concat(result.buffers).every(function (weight) { return Number.isSafeInteger(weight.count); })) {
+        showError("That many parameters cannot be counted exactly here: try lstmdoc count.", []);
+        return;
+      }
       body.replaceChildren();
-      result.weights.forEach(function (weight) {
+      result.weights.concat(result.buffers).forEach(function (weight) {
         var row = document.createElement("tr");
         row.append(
           cell("th", weight.name),
@@ -155,35 +429,9 @@
         row.firstChild.scope = "row";
         body.append(row);
       });
-      var perDirection = grouped(result.total);
-      var grand = result.total * copies;
-      if (both) {
-        var backward = document.createElement("tr");
-        backward.append(
-          cell("th", "backward copy"),
-          cell("td", ""),
-          cell("td", perDirection, "param-calculator__number"),
-          cell("td", "the same weights again, for the backward direction")
-        );
-        backward.firstChild.scope = "row";
-        body.append(backward);
-        equation.textContent =
-          "2 × " + result.formula + " = 2 × " + result.substituted + " = " + grouped(grand);
-      } else {
-        equation.textContent = result.formula + " = " + result.substituted + " = " + grouped(grand);
-      }
-
-      var options = "units=" + values.units;
-      if (!useBias) {
-        options += ", use_bias=False";
-      }
-      if (layer.resetAfter === false) {
-        options += ", reset_after=False";
-      }
-      var call = "layers." + layer.name + "(" + options + ")";
-      code.textContent = both ? "layers.Bidirectional(" + call + ")" : call;
-
-      total.textContent = grouped(grand);
+      equation.textContent = result.formula + " = " + result.substituted + " = " + grouped(result.total);
+      code.textContent = result.call;
+      total.textContent = grouped(result.total);
       summary.hidden = false;
       derivation.hidden = false;
       message.hidden = true;
@@ -202,8 +450,8 @@
 
   function start() {
     var form = document.getElementById("param-calculator");
-    if (form) {
-      setUp(form);
+    if (form && window.lstmdocFamilies) {
+      setUp(form, window.lstmdocFamilies);
     }
   }
 

@@ -199,6 +199,8 @@ def to_json(family: Family) -> dict[str, Any]:
                 "name": argument.name,
                 "kind": argument.kind,
                 "default": default,
+                # An argument that defaults to another is the same as that one unless given.
+                "same_as": argument.default if isinstance(argument.default, str) else None,
                 "help": argument.help,
                 "minimum": argument.minimum,
                 "length": argument.length,

@@ -325,13 +325,17 @@ _TORCH_BATCH_NORM = Family(
             "running statistics, kept as buffers",
             switch="--no-running-stats",
         ),
+        _BIAS,
     ),
-    definitions=(("vectors", "2 if affine else 0"), ("shape", "[num_features]")),
+    definitions=(
+        ("vectors", "(1 if affine else 0) + (1 if affine and bias else 0)"),
+        ("shape", "[num_features]"),
+    ),
     weights=(
         Weights(
             (
                 Row("weight", "[num_features]", "scale, trained", when="affine"),
-                Row("bias", "[num_features]", "shift, trained", when="affine"),
+                Row("bias", "[num_features]", "shift, trained", when="affine and bias"),
                 Row(
                     "running_mean",
                     "[num_features]",
@@ -359,15 +363,18 @@ _TORCH_BATCH_NORM = Family(
             )
         ),
     ),
-    formula=Template("{'2 × num_features' if affine else '0'}"),
+    formula=Template(
+        "{'0' if vectors == 0 else '2 × num_features' if vectors == 2 else 'num_features'}"
+    ),
     substituted=AFFINE,
     call=Template(
         "nn.BatchNorm2d({num_features}{'' if affine else ', affine=False'}"
-        "{'' if track_running_stats else ', track_running_stats=False'})"
+        "{'' if track_running_stats else ', track_running_stats=False'}"
+        "{'' if bias else ', bias=False'})"
     ),
     title=Template(
         "torch.nn.BatchNorm2d({num_features}, affine={affine}, "
-        "track_running_stats={track_running_stats})"
+        "track_running_stats={track_running_stats}, bias={bias})"
     ),
 )
 

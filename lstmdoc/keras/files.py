@@ -2,7 +2,7 @@
 
 A ``.keras`` file is a zip archive with ``config.json`` (the model's configuration,
 every layer with the input shape it was built on) and ``model.weights.h5`` (the
-arrays, one HDF5 group per layer). lstmdoc reads the JSON with :mod:`json` and, if
+arrays, one HDF5 group per layer). lstmdoc reads the JSON with Python's ``json`` and, if
 h5py is installed, the arrays' *shapes* with h5py: nothing from the file is ever
 imported, deserialized or run, and neither Keras nor TensorFlow is imported.
 

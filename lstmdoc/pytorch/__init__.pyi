@@ -39,3 +39,6 @@ from lstmdoc.pytorch.formulas import (
 from lstmdoc.pytorch.formulas import (
     torch_rnn_parameter_shapes as torch_rnn_parameter_shapes,
 )
+
+# Computed at run time from the imports above (lstmdoc/_lazy.py): not a second list.
+__all__: list[str]  # noqa: PYI035

@@ -1,7 +1,8 @@
 """Rules for ``torch.nn``'s batch and instance norms, with their running statistics.
 
 Read off ``_NormBase.__init__`` in ``torch/nn/modules/batchnorm.py``: a learned
-scale and shift per feature (``affine=True``) and, with ``track_running_stats=True``,
+scale and shift per feature (``affine=True``; the shift unless the keyword-only
+``bias=False``) and, with ``track_running_stats=True``,
 three buffers, which are not parameters. All count by the ``torch-batch-norm`` family.
 """
 
@@ -23,6 +24,7 @@ def _norm_base(config: Config) -> Derivation:
             num_features=size(config, "num_features"),
             affine=flag(config, "affine"),
             track_running_stats=flag(config, "track_running_stats"),
+            bias=flag(config, "bias"),
         )
     )
 
@@ -32,8 +34,17 @@ def recognise_batch_norm(tensors: Mapping[str, Shape], children: frozenset[str])
     mean = tensors.get("running_mean")
     if children or mean is None or len(mean) != 1:
         return None
-    config = {"num_features": mean[0], "affine": "weight" in tensors, "track_running_stats": True}
-    call = f"BatchNorm*d({mean[0]}" + options(("affine", config["affine"], True)) + ")"
+    config = {
+        "num_features": mean[0],
+        "affine": "weight" in tensors,
+        "track_running_stats": True,
+        "bias": "bias" in tensors or "weight" not in tensors,
+    }
+    call = (
+        f"BatchNorm*d({mean[0]}"
+        + options(("affine", config["affine"], True), ("bias", config["bias"], True))
+        + ")"
+    )
     note = (
         "a state_dict does not say whether this is BatchNorm1d, 2d or 3d, or an "
         "InstanceNorm with track_running_stats=True: all of them count the same"
@@ -41,7 +52,7 @@ def recognise_batch_norm(tensors: Mapping[str, Shape], children: frozenset[str])
     return Found("BatchNorm1d", "batchnorm", config, call, note)
 
 
-_READS = ("num_features", "affine", "track_running_stats")
+_READS = ("num_features", "affine", "track_running_stats", "bias?")
 _SOURCE = "torch/nn/modules/batchnorm.py, _NormBase.__init__"
 
 MODULE_RULES = {

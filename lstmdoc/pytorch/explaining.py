@@ -47,7 +47,7 @@ def explain_module(module: Any) -> ModelReport:
     A module lstmdoc has a rule for is one row, with the modules it builds beneath
     it (a ``MultiheadAttention``'s ``out_proj``); any other module (``Sequential``,
     a ``TransformerEncoderLayer``, your own class) is the sum of the modules it
-    holds and of its own ``nn.Parameter``s, counted from their shapes and marked
+    holds and of its own parameters (``nn.Parameter``), counted from their shapes and marked
     as declared.
 
     Raises:

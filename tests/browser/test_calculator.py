@@ -1,26 +1,24 @@
-"""The home page's parameter calculator, checked against lstmdoc and against Keras."""
+"""The home page's parameter calculator, checked against lstmdoc count and against Keras.
+
+The calculator holds no formula: it evaluates lstmdoc's layer families, written into
+the page by the build. These tests fill its form as a reader would and hold what it
+shows against ``lstmdoc.counting.breakdown`` for the same arguments, family by family.
+"""
 
 from __future__ import annotations
 
-import itertools
+import random
 import re
+from collections.abc import Mapping
 
 import pytest
 
 import lstmdoc
+from lstmdoc import counting
 
 FORM = "#param-calculator"
 TOTAL = "#param-calculator-total"
-BREAKDOWNS = {
-    "lstm": lstmdoc.lstm_param_breakdown,
-    "gru": lstmdoc.gru_param_breakdown,
-    "gru-reset-before": lambda units, features, use_bias: lstmdoc.gru_param_breakdown(
-        units, features, use_bias=use_bias, reset_after=False
-    ),
-    "simple-rnn": lstmdoc.simple_rnn_param_breakdown,
-    "dense": lstmdoc.dense_param_breakdown,
-}
-RECURRENT = ["lstm", "gru", "gru-reset-before", "simple-rnn"]
+CASES_PER_FAMILY = 12
 
 
 @pytest.fixture
@@ -32,14 +30,17 @@ def calculator(page, base_url, visit):
     assert visit.problems() == {}
 
 
-def set_inputs(page, layer, units, features, use_bias=True, bidirectional=False):
-    """Fill the form as a reader would."""
-    page.select_option(f"{FORM} [name=layer]", layer)
-    page.fill(f"{FORM} [name=units]", str(units))
-    page.fill(f"{FORM} [name=features]", str(features))
-    page.set_checked(f"{FORM} [name=use_bias]", use_bias)
-    if layer != "dense":
-        page.set_checked(f"{FORM} [name=bidirectional]", bidirectional)
+def set_inputs(page, family: str, values: Mapping[str, object]) -> None:
+    """Choose the layer, then fill each of its fields as a reader would."""
+    page.select_option(f"{FORM} [name=layer]", family)
+    for name, value in values.items():
+        field = f"{FORM} [name={name}]"
+        if isinstance(value, bool):
+            page.set_checked(field, value)
+        elif isinstance(value, list):
+            page.fill(field, " ".join(map(str, value)))
+        else:
+            page.fill(field, str(value))
 
 
 def shown_total(page) -> int | None:
@@ -49,46 +50,72 @@ def shown_total(page) -> int | None:
     return int(text.replace(",", "")) if text else None
 
 
+def shown_rows(page) -> list[list[str]]:
+    return page.locator(f"{FORM} tbody tr").evaluate_all(
+        "(rows) => rows.map((row) => Array.from(row.cells, (cell) => cell.textContent))"
+    )
+
+
+def random_arguments(family: counting.family.Family, chooser: random.Random) -> dict[str, object]:
+    """Arguments a reader might give, drawn afresh; sizes that fit together where they must."""
+    values: dict[str, object] = {}
+    groups = chooser.choice([1, 1, 2, 3])
+    for argument in family.arguments:
+        if argument.kind == "flag":
+            values[argument.name] = chooser.random() < 0.5
+        elif argument.kind == "sizes":
+            values[argument.name] = [chooser.randint(1, 5) for _ in range(argument.length or 2)]
+        elif argument.name == "groups":
+            values[argument.name] = groups
+        elif argument.name in {"channels", "filters", "in_channels", "out_channels"}:
+            values[argument.name] = groups * chooser.randint(1, 40)
+        elif argument.name == "proj_size":
+            values[argument.name] = chooser.choice([0, 0, 1, 3])
+        elif argument.name == "num_layers":
+            values[argument.name] = chooser.randint(1, 3)
+        else:
+            values[argument.name] = chooser.choice([1, 7, 20, 128, 1000])
+    if "proj_size" in values and "hidden_size" in values:
+        values["hidden_size"] = max(int(values["hidden_size"]), int(values["proj_size"]) + 1)  # type: ignore[call-overload]
+    return values
+
+
 def test_starts_with_the_sites_question(calculator):
     """Opened, it shows LSTM(20) on one feature: the 1,760 the site explains."""
     assert shown_total(calculator) == lstmdoc.lstm_param_count(units=20, features=1) == 1760
 
 
-def test_totals_match_lstmdoc_over_a_grid(calculator):
-    """Every layer type, size, bias and direction gives lstmdoc's count (doubled if bidirectional)."""
-    wrong = []
-    for layer, units, features, use_bias, bidirectional in itertools.product(
-        BREAKDOWNS, [1, 20, 128, 1000], [1, 3, 300], [True, False], [False, True]
-    ):
-        if layer == "dense" and bidirectional:
-            continue  # Bidirectional wraps recurrent layers only
-        set_inputs(calculator, layer, units, features, use_bias, bidirectional)
-        expected = BREAKDOWNS[layer](units, features, use_bias=use_bias).total
-        expected *= 2 if bidirectional else 1
-        shown = shown_total(calculator)
-        if shown != expected:
-            wrong.append((layer, units, features, use_bias, bidirectional, shown, expected))
-    assert wrong == []
-
-
-@pytest.mark.parametrize("layer", list(BREAKDOWNS))
-def test_derivation_lists_lstmdocs_weights_and_formula(calculator, layer):
-    """The table lists lstmdoc's weights with their shapes and counts, then the formula."""
-    set_inputs(calculator, layer, 7, 5, use_bias=True)
-    breakdown = BREAKDOWNS[layer](7, 5, use_bias=True)
-    rows = calculator.locator(f"{FORM} tbody tr").evaluate_all(
-        "(rows) => rows.map((row) => Array.from(row.cells, (cell) => cell.textContent))"
+def test_offers_every_family_of_lstmdoc_count(calculator):
+    """The layer menu lists each family of lstmdoc count, Keras' and PyTorch's, in its order."""
+    offered = calculator.locator(f"{FORM} [name=layer] option").evaluate_all(
+        "(options) => options.map((option) => option.value)"
     )
-    assert [row[:3] for row in rows] == [
-        [
-            weight.name,
-            f"({weight.shape[0]},)" if len(weight.shape) == 1 else str(weight.shape),
-            f"{weight.count:,}",
+    assert offered == list(counting.FAMILIES)
+
+
+@pytest.mark.parametrize("family", list(counting.FAMILIES))
+def test_each_family_shows_what_lstmdoc_count_prints(calculator, family):
+    """For random arguments, the weights, total, formula and call are lstmdoc's, to the digit."""
+    chooser = random.Random(family)  # the same cases on every run
+    wrong = []
+    for _ in range(CASES_PER_FAMILY):
+        values = random_arguments(counting.FAMILIES[family], chooser)
+        set_inputs(calculator, family, values)
+        expected = counting.breakdown(family, **values)
+        rows = [
+            [weight.name, _shape(weight.shape), f"{weight.count:,}", weight.meaning]
+            for weight in (*expected.weights, *expected.buffers)
         ]
-        for weight in breakdown.weights
-    ]
-    equation = calculator.locator(f"{FORM} .param-calculator__equation").inner_text()
-    assert equation == f"{breakdown.formula} = {breakdown.equation}"
+        shown = (
+            shown_total(calculator),
+            shown_rows(calculator),
+            calculator.locator(f"{FORM} .param-calculator__equation").inner_text(),
+            calculator.locator(f"{FORM} .param-calculator__code").inner_text(),
+        )
+        truth = (expected.total, rows, f"{expected.formula} = {expected.equation}", expected.call)
+        if shown != truth:
+            wrong.append((values, shown, truth))
+    assert wrong == []
 
 
 def test_bidirectional_totals_match_keras(calculator):
@@ -98,26 +125,18 @@ def test_bidirectional_totals_match_keras(calculator):
     layers = {
         "lstm": keras.layers.LSTM,
         "gru": keras.layers.GRU,
-        "gru-reset-before": lambda units, **options: keras.layers.GRU(
-            units, reset_after=False, **options
-        ),
         "simple-rnn": keras.layers.SimpleRNN,
     }
-    for layer, make in layers.items():
+    for family, make in layers.items():
         for use_bias in (True, False):
             wrapped = keras.layers.Bidirectional(make(6, use_bias=use_bias))
             wrapped.build((None, None, 4))
-            set_inputs(calculator, layer, 6, 4, use_bias, bidirectional=True)
-            assert shown_total(calculator) == wrapped.count_params(), (layer, use_bias)
-
-
-def test_dense_cannot_be_bidirectional(calculator):
-    """Choosing Dense disables Bidirectional, says why, and counts one Dense layer."""
-    set_inputs(calculator, "lstm", 20, 1, bidirectional=True)
-    calculator.select_option(f"{FORM} [name=layer]", "dense")
-    assert calculator.locator(f"{FORM} [name=bidirectional]").is_disabled()
-    assert calculator.locator("#param-calculator-note").is_visible()
-    assert shown_total(calculator) == lstmdoc.dense_param_count(20, 1)
+            values = {"units": 6, "features": 4, "use_bias": use_bias, "bidirectional": True}
+            set_inputs(calculator, family, values)
+            assert shown_total(calculator) == wrapped.count_params(), (family, use_bias)
+            names = [row[0] for row in shown_rows(calculator)]
+            assert names[0].startswith("forward")
+            assert names[-1].startswith("backward")
 
 
 @pytest.mark.parametrize("field", ["units", "features"])
@@ -139,18 +158,53 @@ def test_bad_sizes_show_a_message_not_a_number(calculator, field, text):
     assert shown_total(calculator) == lstmdoc.lstm_param_count(units=20, features=features)
 
 
+def test_sizes_that_do_not_fit_together_are_said_so(calculator):
+    """Groups that do not divide the channels get lstmdoc's own message, and no count."""
+    set_inputs(
+        calculator, "conv2d", {"filters": 4, "kernel_size": [3, 3], "channels": 3, "groups": 2}
+    )
+    assert shown_total(calculator) is None
+    assert calculator.locator("#param-calculator-message").inner_text() == (
+        "groups (2) must divide the channels (3)."
+    )
+
+
+def test_a_count_too_large_to_be_exact_is_refused(calculator):
+    """A count beyond what a JavaScript number holds exactly sends the reader to lstmdoc count."""
+    set_inputs(
+        calculator,
+        "conv3d",
+        {"filters": 1000000, "kernel_size": [1000, 1000, 1000], "channels": 1000000},
+    )
+    assert shown_total(calculator) is None
+    assert "lstmdoc count" in calculator.locator("#param-calculator-message").inner_text()
+
+
+def test_an_argument_the_same_as_another_follows_it(calculator):
+    """MultiHeadAttention's value_dim, left empty, is key_dim, as Keras takes it."""
+    values = {"num_heads": 2, "key_dim": 32, "value_dim": "", "query_features": 32}
+    set_inputs(calculator, "multi-head-attention", values)
+    expected = counting.breakdown(
+        "multi-head-attention", num_heads=2, key_dim=32, query_features=32
+    )
+    assert shown_total(calculator) == expected.total
+    assert calculator.locator(f"{FORM} [name=value_dim]").get_attribute("placeholder") == (
+        "same as key_dim"
+    )
+
+
 def test_works_from_the_keyboard(calculator):
     """Tab reaches every control in order; arrows and typing change the count at once."""
     calculator.focus(f"{FORM} [name=layer]")
     calculator.keyboard.press("ArrowDown")  # LSTM -> GRU
-    calculator.keyboard.press("Tab")
-    calculator.keyboard.press("Control+a")
-    calculator.keyboard.type("32")
-    calculator.keyboard.press("Tab")
-    calculator.keyboard.press("Control+a")
-    calculator.keyboard.type("8")
+    for name, keys in [("units", "32"), ("features", "8")]:
+        calculator.keyboard.press("Tab")
+        assert calculator.evaluate("document.activeElement.name") == name
+        calculator.keyboard.press("Control+a")
+        calculator.keyboard.type(keys)
     calculator.keyboard.press("Tab")
     calculator.keyboard.press("Space")  # use_bias off
+    calculator.keyboard.press("Tab")  # reset_after
     calculator.keyboard.press("Tab")
     calculator.keyboard.press("Space")  # bidirectional on
     assert calculator.evaluate("document.activeElement.name") == "bidirectional"
@@ -161,17 +215,22 @@ def test_works_from_the_keyboard(calculator):
     assert shown_total(calculator) == expected
 
 
-def test_names_every_control_and_announces_the_total(calculator):
-    """Each control has an accessible name; the total sits in a polite live region."""
-    for name, label in [
-        ("layer", "Layer type"),
-        ("units", "units"),
-        ("features", "features (inputs per step)"),
-        ("use_bias", "use_bias"),
-        ("bidirectional", "Bidirectional"),
-    ]:
-        control = calculator.get_by_label(label, exact=True)
-        assert control.get_attribute("name") == name
+@pytest.mark.parametrize("family", ["lstm", "conv2d", "multi-head-attention", "torch-lstm"])
+def test_names_every_control_and_announces_the_total(calculator, family):
+    """Each control is labelled by its argument's name; the total sits in a polite live region."""
+    calculator.select_option(f"{FORM} [name=layer]", family)
+    assert calculator.get_by_label("Layer type", exact=True).get_attribute("name") == "layer"
+    for argument in counting.FAMILIES[family].arguments:
+        control = calculator.get_by_label(argument.name, exact=True)
+        assert control.get_attribute("name") == argument.name
+        assert argument.help in control.evaluate(
+            "(input) => input.getAttribute('aria-describedby').split(' ')"
+            ".map((id) => document.getElementById(id).textContent).join(' ')"
+        )
     live = calculator.locator(f"[aria-live=polite]:has({TOTAL})")
     assert live.count() == 1
     assert live.locator("#param-calculator-message").count() == 1
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return f"({shape[0]},)" if len(shape) == 1 else "(" + ", ".join(map(str, shape)) + ")"

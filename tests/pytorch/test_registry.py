@@ -196,3 +196,11 @@ class TestRules:
         for rule in torch_modules.MODULE_RULES.values():
             assert rule.source.startswith("torch/nn/modules/")
             assert rule.source.endswith(".__init__")
+
+
+class TestStateDictRecognisers:
+    def test_every_rule_is_recognised_in_a_state_dict_or_says_why(self):
+        """A rule has a state_dict recogniser, or NOT_RECOGNISED says why it has none: never both."""
+        for name, rule in torch_modules.MODULE_RULES.items():
+            assert (rule.recognise is None) == (name in torch_modules.NOT_RECOGNISED), name
+        assert set(torch_modules.NOT_RECOGNISED) <= set(torch_modules.MODULE_RULES)

@@ -219,3 +219,83 @@ class TestConvertersAgainstTorch:
         np.testing.assert_array_equal(entries["weight_ih_l0"], kernel.T)
         assert entries["weight_ih_l0"].flags.c_contiguous
         assert entries["weight_ih_l0"].dtype == np.float32
+
+
+# Each family of lstmdoc.counting with a module of torch.nn: how to build it.
+TORCH_FAMILIES = {
+    "torch-lstm": lambda a: torch.nn.LSTM(
+        a["input_size"], a["hidden_size"], a["num_layers"], bias=a["bias"],
+        bidirectional=a["bidirectional"], proj_size=a["proj_size"],
+    ),
+    "torch-gru": lambda a: torch.nn.GRU(
+        a["input_size"], a["hidden_size"], a["num_layers"], bias=a["bias"],
+        bidirectional=a["bidirectional"],
+    ),
+    "torch-rnn": lambda a: torch.nn.RNN(
+        a["input_size"], a["hidden_size"], a["num_layers"], bias=a["bias"],
+        bidirectional=a["bidirectional"],
+    ),
+    "torch-linear": lambda a: torch.nn.Linear(a["in_features"], a["out_features"], bias=a["bias"]),
+    **{
+        f"torch-conv{rank}d": (
+            lambda a, rank=rank: getattr(torch.nn, f"Conv{rank}d")(
+                a["in_channels"], a["out_channels"], a["kernel_size"], groups=a["groups"],
+                bias=a["bias"],
+            )
+        )
+        for rank in (1, 2, 3)
+    },
+    "torch-embedding": lambda a: torch.nn.Embedding(a["num_embeddings"], a["embedding_dim"]),
+    "torch-layer-norm": lambda a: torch.nn.LayerNorm(
+        a["normalized_shape"], elementwise_affine=a["elementwise_affine"], bias=a["bias"]
+    ),
+    "torch-batch-norm": lambda a: torch.nn.BatchNorm2d(
+        a["num_features"], affine=a["affine"], track_running_stats=a["track_running_stats"],
+        bias=a["bias"],
+    ),
+}  # fmt: skip
+
+
+@st.composite
+def family_arguments(draw, family: str) -> dict[str, object]:
+    """Arguments for a family that PyTorch accepts, drawn at random."""
+    values: dict[str, object] = {}
+    groups = draw(st.integers(1, 3))
+    for argument in lstmdoc.FAMILIES[family].arguments:
+        if argument.kind == "flag":
+            values[argument.name] = draw(st.booleans())
+        elif argument.kind == "sizes":
+            values[argument.name] = draw(
+                st.lists(
+                    st.integers(1, 3), min_size=argument.length or 1, max_size=argument.length or 3
+                )
+            )
+        elif argument.name in {"in_channels", "out_channels"}:
+            values[argument.name] = groups * draw(st.integers(1, 4))
+        elif argument.name == "groups":
+            values[argument.name] = groups
+        else:
+            values[argument.name] = draw(st.integers(1, 6))
+    if "proj_size" in values:
+        values["proj_size"] = draw(st.integers(0, int(values["hidden_size"]) - 1))  # type: ignore[call-overload]
+    return values
+
+
+class TestFamiliesAgainstTorch:
+    def test_every_pytorch_family_is_held_against_torch(self):
+        """No torch-... family of lstmdoc count goes untested here."""
+        assert set(TORCH_FAMILIES) == {key for key in lstmdoc.FAMILIES if key.startswith("torch-")}
+
+    @pytest.mark.parametrize("family", sorted(TORCH_FAMILIES))
+    @settings(max_examples=15, deadline=None)
+    @given(data=st.data())
+    def test_a_family_creates_the_modules_parameters_and_buffers(self, family, data):
+        """lstmdoc count's parameters and buffers are the real module's, by name, shape and order."""
+        arguments = data.draw(family_arguments(family))
+        module = TORCH_FAMILIES[family](arguments)
+        counted = lstmdoc.breakdown(family, **arguments)
+        assert [(w.name, w.shape) for w in counted.weights] == torch_shapes(module)
+        assert [(b.name, b.shape) for b in counted.buffers] == [
+            (name, tuple(buffer.shape)) for name, buffer in module.named_buffers()
+        ]
+        assert counted.total == torch_count(module)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-PAGE = Path(__file__).resolve().parents[2] / "docs" / "explanation" / "pytorch-count.md"
+PAGE = Path(__file__).resolve().parents[3] / "docs" / "explanation" / "pytorch-count.md"
 # A fenced block: ```{code-cell} ipython3 (a notebook cell) or ```python (shown only).
 BLOCK = re.compile(r"^```(\{code-cell\} ipython3|python)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 HIDDEN = {"remove-cell", "remove-input"}

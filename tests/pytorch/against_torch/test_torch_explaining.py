@@ -22,7 +22,7 @@ from torch import nn
 import lstmdoc
 from tests._formulas import evaluate
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 RECURRENT = {"LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell"}
 SIZES = st.integers(min_value=1, max_value=6)
 STACKS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
