@@ -15,6 +15,7 @@ A bad argument prints one line on stderr and exits with status 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -48,10 +49,9 @@ def _size(name: str, minimum: int) -> Any:
     """An argparse type: a whole number, checked by lstmdoc's one check of sizes."""
 
     def size(text: str) -> int:
-        try:
+        value: int | str = text  # not a number: the check names what was typed
+        with contextlib.suppress(ValueError):
             value = int(text)
-        except ValueError:
-            value = text  # type: ignore[assignment]  (the check names what was typed)
         try:
             return _checks.size(name, value, minimum=minimum)
         except (TypeError, ValueError) as error:

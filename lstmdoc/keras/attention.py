@@ -17,7 +17,7 @@ from lstmdoc.counting import breakdown
 from lstmdoc.counting.breakdowns import Weight
 from lstmdoc.keras.einsum import einsum_spec, projection_equation
 from lstmdoc.keras.specs import Rule, Shape, Shapes, ints, shape
-from lstmdoc.report.walk import Derivation, Spec
+from lstmdoc.report.rules import Derivation, Spec
 
 __all__ = ["LAYER_RULES"]
 

@@ -17,7 +17,7 @@ from lstmdoc.counting.breakdowns import Weight
 from lstmdoc.counting.formulas import shape_formula
 from lstmdoc.keras.einsum import einsum_dense_shapes
 from lstmdoc.keras.specs import Rule, Shapes, lora_rank, spec_of, sublayer, with_lora
-from lstmdoc.report.walk import Derivation
+from lstmdoc.report.rules import Derivation
 
 __all__ = ["LAYER_RULES", "only", "plus"]
 

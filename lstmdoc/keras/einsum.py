@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from lstmdoc.keras.specs import Shape, ints
-from lstmdoc.report.walk import Spec
+from lstmdoc.report.rules import Spec
 
 __all__ = ["einsum_dense_shapes", "einsum_spec", "projection_equation"]
 

@@ -27,7 +27,8 @@ from lstmdoc.keras import optimizers, registry
 from lstmdoc.keras.live import trainable_total
 from lstmdoc.keras.specs import spec_of
 from lstmdoc.report import ModelReport, OptimizerRow
-from lstmdoc.report.walk import LayerNode, Spec, walk_layer, walk_members
+from lstmdoc.report.rules import Derivation, LayerNode, Spec
+from lstmdoc.report.walk import walk_layer, walk_members
 
 __all__ = ["SavedModel", "StoredLayer", "WeightsFile", "explain_keras_file", "read"]
 
@@ -95,6 +96,19 @@ class StoredLayer:
     group: str | None
     reason: str
 
+    @property
+    def key(self) -> str | None:
+        """The layer's group in the weights file: a layer held in two places is stored once."""
+        return self.group or None
+
+    def weight_key(self, _name: str) -> None:
+        """Not known: a file's arrays are told apart by their layer's group alone."""
+        return
+
+    def framework_tensors(self) -> None:
+        """Not known: the sizes stored for each layer's group are used as they are."""
+        return
+
     def framework_params(self) -> int | None:
         """The number of values Keras stored for this layer, or ``None`` if not read."""
         if self.weights is None or self.group is None:
@@ -131,6 +145,10 @@ class StoredLayer:
     def declared_buffers(self) -> None:
         """Keras layers keep no buffers apart from their weights."""
         return
+
+    def added(self, _derivation: Derivation) -> tuple[Sequence[Weight], Sequence[LayerNode]]:
+        """Nothing: a file names no subclass's base class."""
+        return (), ()
 
     def unknown_reason(self) -> str:
         """Why a custom class in a file is not derived."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from lstmdoc._checks import first_line
@@ -17,7 +18,8 @@ from lstmdoc.counting.breakdowns import Weight
 from lstmdoc.keras import optimizers, registry
 from lstmdoc.report import ModelReport, OptimizerRow
 from lstmdoc.report.rows import LayerRow, total
-from lstmdoc.report.walk import LayerNode, Spec, walk_layer, walk_members
+from lstmdoc.report.rules import Derivation, LayerNode, Spec
+from lstmdoc.report.walk import walk_layer, walk_members
 
 __all__ = ["explain_model", "trainable_total"]
 
@@ -39,7 +41,7 @@ def explain_model(keras: Any, model: Any) -> ModelReport:
             "yet: start it with keras.Input, as in keras.Sequential([keras.Input(shape=("
             f"timesteps, features)), ...]), or call {kind}.build(input_shape) first"
         )
-    node = _LiveLayer(keras, model, set())
+    node = _LiveLayer(keras, model)
     if isinstance(model, keras.Model):
         rows, notes = walk_members(node, registry.RULES)
     else:
@@ -64,18 +66,35 @@ def trainable_total(rows: Sequence[LayerRow]) -> int | None:
 class _LiveLayer:
     """A live Keras layer: its spec from ``get_config()``, its count from Keras."""
 
-    def __init__(self, keras: Any, layer: Any, seen: set[int], spec: Spec | None = None) -> None:
+    def __init__(self, keras: Any, layer: Any, spec: Spec | None = None) -> None:
         self._keras = keras
         self._layer = layer
-        self._seen = seen  # layers already explained: a shared layer's weights count once
         self._spec = spec
-        self._members: list[LayerNode] | None = None
 
     @property
     def spec(self) -> Spec:
         if self._spec is None:
             self._spec = _spec(self._keras, self._layer)
         return self._spec
+
+    @property
+    def key(self) -> int:
+        return id(self._layer)  # one layer in two places is one layer
+
+    def weight_key(self, name: str) -> int | None:
+        # A rule names a layer's weights by Keras' own short names (kernel, bias ...):
+        # the layer's own first, else the one beneath it of that name (an LSTM's live
+        # in its cell).
+        for variables in (self._own_variables(), self._layer.weights):
+            found = {id(v) for v in variables if str(v.name) == name}
+            if found:
+                return found.pop() if len(found) == 1 else None
+        return None
+
+    def framework_tensors(self) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        # Keras counts every variable once (count_params), and keeps no buffers.
+        unique = {id(variable): _size(variable) for variable in self._layer.weights}
+        return list(unique.items()), []
 
     def framework_params(self) -> int | None:
         return int(self._layer.count_params()) if self._layer.built else None
@@ -86,40 +105,41 @@ class _LiveLayer:
     def sublayer(self, spec: Spec) -> LayerNode:
         for inner in self._layer._flatten_layers(include_self=False, recursive=True):
             if inner.name == spec.name:
-                return _LiveLayer(self._keras, inner, self._seen, spec)
+                return _LiveLayer(self._keras, inner, spec)
         return _Detached(spec)
 
     def members(self) -> Sequence[LayerNode]:
-        if self._members is None:
-            if isinstance(self._layer, self._keras.Model):
-                inner = list(self._layer.layers)
-            else:
-                # Keras' Model.layers is this same list, for models; a layer has no
-                # public name for the layers it tracks.
-                inner = list(self._layer._flatten_layers(include_self=False, recursive=False))
-            self._members = []
-            for layer in inner:
-                if id(layer) not in self._seen:
-                    self._seen.add(id(layer))
-                    self._members.append(_LiveLayer(self._keras, layer, self._seen))
-        return self._members
+        if isinstance(self._layer, self._keras.Model):
+            inner = list(self._layer.layers)
+        else:
+            # Keras' Model.layers is this same list, for models; a layer has no
+            # public name for the layers it tracks.
+            inner = list(self._layer._flatten_layers(include_self=False, recursive=False))
+        return [_LiveLayer(self._keras, layer) for layer in inner]
 
     def declared_weights(self) -> Sequence[Weight]:
+        return [
+            Weight(str(weight.name), _shape(weight), bool(weight.trainable))
+            for weight in self._own_variables()
+        ]
+
+    def _own_variables(self) -> list[Any]:
+        """The variables the layer creates itself, not those of the layers it holds."""
         tracked = {
             id(weight)
             for layer in self._layer._flatten_layers(include_self=False, recursive=True)
             for weight in layer.weights
         }
-        return [
-            Weight(
-                str(weight.name), tuple(int(size) for size in weight.shape), bool(weight.trainable)
-            )
-            for weight in self._layer.weights
-            if id(weight) not in tracked
-        ]
+        return [weight for weight in self._layer.weights if id(weight) not in tracked]
 
     def declared_buffers(self) -> None:
         return None
+
+    def added(self, derivation: Derivation) -> tuple[Sequence[Weight], Sequence[LayerNode]]:
+        # A subclass's own weights beyond its base class's; the layers it holds are its
+        # base class's (an LSTM's cell), derived with it.
+        named = {weight.name for weight in derivation.weights}
+        return [weight for weight in self.declared_weights() if weight.name not in named], ()
 
     def unknown_reason(self) -> str:
         return "lstmdoc could not look inside it"
@@ -128,8 +148,16 @@ class _LiveLayer:
 class _Detached:
     """A layer a rule says is built inside another, where no live layer of that name is."""
 
+    key = None
+
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
+
+    def weight_key(self, _name: str) -> None:
+        return None
+
+    def framework_tensors(self) -> None:
+        return None
 
     def framework_params(self) -> int | None:
         return None
@@ -149,27 +177,48 @@ class _Detached:
     def declared_buffers(self) -> None:
         return None
 
+    def added(self, _derivation: Derivation) -> tuple[Sequence[Weight], Sequence[LayerNode]]:
+        return (), ()
+
     def unknown_reason(self) -> str:
         return "Keras holds no layer of this name to look inside"
 
 
 def _spec(keras: Any, layer: Any) -> Spec:
-    """The spec a file would store for ``layer``: its class, config and build config."""
+    """The spec a file would store for ``layer``: its class, config and build config.
+
+    A subclass of a Keras layer, such as keras-hub's ``ReversibleEmbedding`` of
+    ``Embedding``, is derived by its base class's rule, and shown as both.
+    """
     cls = type(layer)
+    base = registry.base_class(cls)
     spec = Spec(class_name=cls.__name__, module=cls.__module__)
+    if base is not None and base is not cls and not isinstance(layer, keras.Model):
+        spec = Spec(
+            class_name=base.__name__,
+            module=base.__module__,
+            label=f"{cls.__name__} ({base.__name__})",
+            subclass=True,
+        )
     plain = {"name": layer.name, "trainable": layer.trainable}
     if not registry.is_builtin(spec) or isinstance(layer, keras.Model):
         # A model or custom layer is explained through the layers it holds: its own
         # get_config() may not even exist.
-        return Spec(class_name=spec.class_name, module=spec.module, config=plain)
+        return replace(spec, config=plain)
     try:
         config, build = layer.get_config(), layer.get_build_config()
     except Exception as error:  # noqa: BLE001  (a wrapped custom layer's get_config may raise anything)
         reason = f"{type(error).__name__}: {first_line(error, limit=120)}"
-        return Spec(
-            class_name=spec.class_name, module=spec.module, config=plain, config_error=reason
-        )
-    return Spec(class_name=spec.class_name, module=spec.module, config=config, build_config=build)
+        return replace(spec, config=plain, config_error=reason)
+    return replace(spec, config=config, build_config=build)
+
+
+def _shape(variable: Any) -> tuple[int, ...]:
+    return tuple(int(size) for size in variable.shape)
+
+
+def _size(variable: Any) -> int:
+    return math.prod(_shape(variable))
 
 
 def _optimizer(model: Any, trainable: int | None) -> OptimizerRow | None:
@@ -182,8 +231,6 @@ def _optimizer(model: Any, trainable: int | None) -> OptimizerRow | None:
         "registered_name": None,
         "config": optimizer.get_config(),
     }
-    counted = sum(
-        math.prod(int(size) for size in variable.shape) for variable in optimizer.variables
-    )
+    counted = sum(_size(variable) for variable in optimizer.variables)
     formula, count, explanation = optimizers.derive_optimizer(spec, trainable)
     return OptimizerRow(type(optimizer).__name__, formula, count, counted, explanation)

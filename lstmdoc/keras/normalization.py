@@ -15,7 +15,7 @@ from typing import Any
 from lstmdoc.counting import breakdown, formulas
 from lstmdoc.counting.breakdowns import Weight
 from lstmdoc.keras.specs import Rule, Shape, Shapes
-from lstmdoc.report.walk import Derivation
+from lstmdoc.report.rules import Derivation
 
 __all__ = ["LAYER_RULES"]
 

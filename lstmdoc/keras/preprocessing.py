@@ -14,7 +14,7 @@ from typing import Any
 from lstmdoc.counting.breakdowns import Weight
 from lstmdoc.counting.formulas import shape_formula
 from lstmdoc.keras.specs import Rule, Shapes
-from lstmdoc.report.walk import Derivation
+from lstmdoc.report.rules import Derivation
 
 __all__ = ["LAYER_RULES"]
 

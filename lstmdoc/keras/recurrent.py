@@ -16,7 +16,7 @@ from lstmdoc.counting.families import KERAS_RECURRENT
 from lstmdoc.counting.family import breakdown
 from lstmdoc.keras.core import only, plus
 from lstmdoc.keras.specs import Rule, Shapes, spec_of, sublayer
-from lstmdoc.report.walk import Derivation, Spec
+from lstmdoc.report.rules import Derivation, Spec
 
 __all__ = ["LAYER_RULES"]
 

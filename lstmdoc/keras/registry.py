@@ -33,7 +33,7 @@ from lstmdoc.keras import (
     recurrent,
 )
 from lstmdoc.keras.specs import Rule, Shapes, apply, keras_own, sublayer
-from lstmdoc.report.walk import Derivation, NoFormula, Rules, Spec
+from lstmdoc.report.rules import Derivation, NoFormula, Rules, Spec
 
 __all__ = [
     "EXTERNAL_WEIGHTS",
@@ -41,6 +41,7 @@ __all__ = [
     "MODEL_CLASSES",
     "RULES",
     "WEIGHTLESS",
+    "base_class",
     "derive",
     "is_builtin",
     "is_model",
@@ -51,7 +52,7 @@ def derive(spec: Spec) -> Derivation | NoFormula | None:
     """Derive a layer's weights from its spec.
 
     Returns:
-        A :class:`~lstmdoc.report.walk.Derivation`; a :class:`~lstmdoc.report.walk.NoFormula`
+        A :class:`~lstmdoc.report.rules.Derivation`; a :class:`~lstmdoc.report.rules.NoFormula`
         for a built-in Keras class whose count lstmdoc does not derive (quantized
         weights, weights held outside Keras, a configuration it does not understand);
         ``None`` for a class that is not Keras' own (a custom layer), or a model.
@@ -70,6 +71,18 @@ def derive(spec: Spec) -> Derivation | NoFormula | None:
 def is_builtin(spec: Spec) -> bool:
     """Whether the spec names one of Keras' own classes, not a user's class of that name."""
     return keras_own(spec.module, spec.registered_name, spec.class_name)
+
+
+def base_class(cls: type) -> type | None:
+    """The first of ``cls`` and its bases that is a Keras class with a rule, if any.
+
+    A user's ``class MyDense(keras.layers.Dense)`` is a ``Dense`` with what it adds.
+    """
+    for base in cls.__mro__:
+        spec = Spec(class_name=base.__name__, module=base.__module__)
+        if base.__name__ in LAYER_RULES and is_builtin(spec):
+            return base
+    return None
 
 
 def is_model(spec: Spec) -> bool:

@@ -5,12 +5,12 @@ A layer is described by the dictionary Keras serializes it to::
     {"class_name": "LSTM", "module": "keras.layers", "config": {...},
      "build_config": {"input_shape": [None, 20, 1]}}
 
-:func:`spec_of` turns one into a :class:`~lstmdoc.report.walk.Spec`, checking it as
+:func:`spec_of` turns one into a :class:`~lstmdoc.report.rules.Spec`, checking it as
 it goes, whether it comes from a live layer's ``get_config()`` or a file's
 ``config.json``. A rule is a function of the layer's configuration and its
-:class:`Shapes` that returns a :class:`~lstmdoc.report.walk.Derivation`; :func:`apply`
+:class:`Shapes` that returns a :class:`~lstmdoc.report.rules.Derivation`; :func:`apply`
 runs one, and turns whatever a malformed configuration raises into a
-:class:`~lstmdoc.report.walk.NoFormula` that says why.
+:class:`~lstmdoc.report.rules.NoFormula` that says why.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 
 from lstmdoc._checks import describe
 from lstmdoc.counting.breakdowns import Weight
-from lstmdoc.report.walk import Derivation, NoFormula, Spec
+from lstmdoc.report.rules import Derivation, NoFormula, Spec
 
 __all__ = [
     "Rule",
@@ -63,7 +63,7 @@ Rule = Callable[[Mapping[str, Any], Shapes], "Derivation | NoFormula"]
 
 
 def spec_of(value: Any) -> Spec:
-    """A layer as Keras serializes it, checked, as a :class:`~lstmdoc.report.walk.Spec`.
+    """A layer as Keras serializes it, checked, as a :class:`~lstmdoc.report.rules.Spec`.
 
     Raises:
         ValueError: ``value`` is not a serialized layer (a dictionary with a class name).

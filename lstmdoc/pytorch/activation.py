@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from lstmdoc.pytorch.rule import Config, Found, Shape, TorchRule, flag, options, size, weights
-from lstmdoc.report.walk import Derivation, Spec
+from lstmdoc.report.rules import Derivation, Spec
 
 __all__ = ["MODULE_RULES"]
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from lstmdoc._checks import first_line
 from lstmdoc.pytorch.rule import Shape
+from lstmdoc.pytorch.state_dicts import tied_keys
 
 __all__ = ["INSTALL", "NESTED_KEYS", "load"]
 
@@ -27,12 +28,14 @@ Lightning stores it under ``"state_dict"``, PyTorch's tutorial on checkpoints un
 """
 
 
-def load(path: Path) -> tuple[dict[str, Shape], str | None]:
+def load(path: Path) -> tuple[dict[str, Shape], str | None, dict[str, str]]:
     """Read the names and shapes of a ``.pt``/``.pth`` file's ``state_dict``.
 
     Returns:
-        The shapes by name, and the key the ``state_dict`` was found under (one of
-        :data:`NESTED_KEYS`), or ``None`` where the file holds it at the top.
+        The shapes by name; the key the ``state_dict`` was found under (one of
+        :data:`NESTED_KEYS`), or ``None`` where the file holds it at the top; and the
+        keys whose tensor an earlier key holds (tied weights, which ``torch.save``
+        stores once), each with that key.
 
     Raises:
         ImportError: PyTorch is not installed.
@@ -69,25 +72,31 @@ def load(path: Path) -> tuple[dict[str, Shape], str | None]:
     return _state_dict(torch, loaded, shown)
 
 
-def _state_dict(torch: Any, loaded: Any, shown: str) -> tuple[dict[str, Shape], str | None]:
+def _state_dict(
+    torch: Any, loaded: Any, shown: str
+) -> tuple[dict[str, Shape], str | None, dict[str, str]]:
     if not isinstance(loaded, Mapping):
         raise ValueError(  # noqa: TRY004  (the file is a bad value)
             f"path {shown} holds {type(loaded).__name__}, not a state_dict "
             "(a dictionary of tensors by name)"
         )
     if not loaded:  # the state_dict of a model without parameters or buffers
-        return {}, None
+        return {}, None, {}
     candidates: list[tuple[Any, str | None]] = [(loaded, None)]
     candidates += [(loaded[key], key) for key in NESTED_KEYS if key in loaded]
     for candidate, key in candidates:
         if isinstance(candidate, Mapping) and any(
             isinstance(value, torch.Tensor) for value in candidate.values()
         ):
-            return {
-                str(name): tuple(int(size) for size in value.shape)
+            tensors = {
+                str(name): value
                 for name, value in candidate.items()
                 if isinstance(value, torch.Tensor)
-            }, key
+            }
+            shapes = {
+                name: tuple(int(size) for size in value.shape) for name, value in tensors.items()
+            }
+            return shapes, key, tied_keys(tensors)
     raise ValueError(
         f"path {shown} holds a dictionary without tensors, at its top or under "
         f"{', '.join(repr(key) for key in NESTED_KEYS)}: not a state_dict"

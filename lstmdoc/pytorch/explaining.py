@@ -69,19 +69,13 @@ def explain_module(module: Any) -> ModelReport:
             "uninitialized (a lazy module): run one forward pass with an input first"
         )
     name = type(module).__name__
-    node = LiveModule(module, name, {id(module)})
+    node = LiveModule(module, name)
     derived = registry.RULES.derive(node.spec) is not None
     if derived or node.members() is None:
         rows, notes = walk_layer(node, registry.RULES)
     else:
         rows, notes = walk_members(node, registry.RULES)
     total = sum(parameter.numel() for parameter in module.parameters())
-    counted = sum(row.params or 0 for row in rows if row.depth == 0)
-    if counted > total:
-        notes.append(
-            f"PyTorch counts a parameter that several modules share (tied weights) once: "
-            f"the rows count {counted - total:,} values twice."
-        )
     return ModelReport(
         model=name,
         rows=tuple(rows),
@@ -116,13 +110,19 @@ def explain_state_dict(
         ValueError: a name is malformed.
     """
     shapes = _shapes(state_dict)
+    return _explain_shapes(shapes, state_dicts.tied_keys(state_dict), name, source)
+
+
+def _explain_shapes(
+    shapes: Mapping[str, tuple[int, ...]], tied: Mapping[str, str], name: str, source: str | None
+) -> ModelReport:
     notes: list[str] = []
-    root = state_dicts.StoredModule(state_dicts.group(shapes), notes, "")
+    root = state_dicts.StoredModule(state_dicts.group(shapes, tied), notes, "")
     if root.recognised:
         rows, walked = walk_layer(root, _STORED_RULES)
     else:
         rows, walked = walk_members(root, _STORED_RULES)
-    stored = root.framework_params()
+    parameters, buffers = root.framework_tensors()
     notes = [
         *notes,
         *walked,
@@ -135,12 +135,12 @@ def explain_state_dict(
     return ModelReport(
         model=name,
         rows=tuple(rows),
-        total_params=stored,
+        total_params=sum(size for _, size in parameters),
         framework="PyTorch",
         source=source,
         notes=tuple(dict.fromkeys(notes)),
         separator=".",
-        total_buffer_size=root.framework_buffers(),
+        total_buffer_size=sum(size for _, size in buffers),
     )
 
 
@@ -157,8 +157,8 @@ def explain_checkpoint(path: Path) -> ModelReport:
         ImportError: PyTorch is not installed.
         ValueError: see :func:`lstmdoc.pytorch.checkpoints.load`.
     """
-    shapes, key = checkpoints.load(path)
-    report = explain_state_dict(shapes, name=path.stem, source=str(path))
+    shapes, key, tied = checkpoints.load(path)
+    report = _explain_shapes(shapes, tied, path.stem, str(path))
     if key is None:
         return report
     found = f"The state_dict was read from the checkpoint's {key!r} entry."

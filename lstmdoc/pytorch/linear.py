@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from lstmdoc.counting import breakdown
 from lstmdoc.pytorch.rule import Config, Found, Shape, TorchRule, derivation, flag, size, weights
-from lstmdoc.report.walk import Derivation
+from lstmdoc.report.rules import Derivation
 
 __all__ = ["MODULE_RULES"]
 

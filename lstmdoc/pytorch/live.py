@@ -13,7 +13,7 @@ from typing import Any
 
 from lstmdoc.counting.breakdowns import Weight
 from lstmdoc.pytorch import registry
-from lstmdoc.report.walk import LayerNode, Spec
+from lstmdoc.report.rules import Derivation, LayerNode, Spec
 
 __all__ = ["LiveModule"]
 
@@ -21,16 +21,30 @@ __all__ = ["LiveModule"]
 class LiveModule:
     """A live ``torch.nn.Module``: its spec from its attributes, its count from PyTorch."""
 
-    def __init__(self, module: Any, name: str, seen: set[int], spec: Spec | None = None) -> None:
+    def __init__(self, module: Any, name: str, spec: Spec | None = None) -> None:
         self._module = module
         self._name = name
-        self._seen = seen  # modules already explained: a shared module counts once
         self._spec = spec if spec is not None else _spec(module, name)
-        self._members: list[LayerNode] | None = None
 
     @property
     def spec(self) -> Spec:
         return self._spec
+
+    @property
+    def key(self) -> int:
+        return id(self._module)  # one module held by two parents is one module
+
+    def weight_key(self, name: str) -> int | None:
+        own = dict(self._module.named_parameters(recurse=False))
+        own.update(self._module.named_buffers(recurse=False))
+        return id(own[name]) if name in own else None
+
+    def framework_tensors(self) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        # PyTorch's parameters() and buffers() yield each tensor once, however often held.
+        return (
+            [(id(parameter), int(parameter.numel())) for parameter in self._module.parameters()],
+            [(id(buffer), int(buffer.numel())) for buffer in self._module.buffers()],
+        )
 
     def framework_params(self) -> int:
         return int(sum(parameter.numel() for parameter in self._module.parameters()))
@@ -40,21 +54,14 @@ class LiveModule:
 
     def sublayer(self, spec: Spec) -> LayerNode:
         child = dict(self._module.named_children())[spec.name]
-        self._seen.add(id(child))
-        return LiveModule(child, spec.name, self._seen, replace(spec, frozen=_frozen(child)))
+        return LiveModule(child, spec.name, replace(spec, frozen=_frozen(child)))
 
     def members(self) -> Sequence[LayerNode] | None:
         children = list(self._module.named_children())
         own = list(self._module.named_parameters(recurse=False))
         if not children and own and registry.is_builtin(self.spec):
             return None  # a built-in class with parameters that lstmdoc has no rule for
-        if self._members is None:
-            self._members = []
-            for name, child in children:
-                if id(child) not in self._seen:
-                    self._seen.add(id(child))
-                    self._members.append(LiveModule(child, name, self._seen))
-        return self._members
+        return [LiveModule(child, name) for name, child in children]
 
     def declared_weights(self) -> Sequence[Weight]:
         return [
@@ -68,16 +75,37 @@ class LiveModule:
             for name, buffer in self._module.named_buffers(recurse=False)
         ]
 
+    def added(self, derivation: Derivation) -> tuple[Sequence[Weight], Sequence[LayerNode]]:
+        # A subclass's own parameters beyond its base class's, and the modules it holds
+        # that its base class does not build (timm's BatchNormAct2d: its activation).
+        named = {weight.name for weight in (*derivation.weights, *derivation.buffers)}
+        built = {child.name for child in derivation.children}
+        return (
+            [weight for weight in self.declared_weights() if weight.name not in named],
+            [member for member in self.members() or () if member.spec.name not in built],
+        )
+
     def unknown_reason(self) -> str:
         return f"lstmdoc has no formula for torch.nn.{type(self._module).__name__}"
 
 
 def _spec(module: Any, name: str) -> Spec:
-    """The spec of a live module: its class, and the attributes its rule reads."""
+    """The spec of a live module: its class, and the attributes its rule reads.
+
+    A subclass of a ``torch.nn`` class, such as timm's ``BatchNormAct2d``, is derived
+    by its base class's rule, and shown as both: ``BatchNormAct2d (BatchNorm2d)``.
+    """
     cls = type(module)
-    spec = Spec(class_name=cls.__name__, module=cls.__module__, frozen=_frozen(module))
+    base = registry.base_class(cls)
+    spec = Spec(
+        class_name=(base or cls).__name__,
+        module=(base or cls).__module__,
+        frozen=_frozen(module),
+        label=None if base is None or base is cls else f"{cls.__name__} ({base.__name__})",
+        subclass=base is not None and base is not cls,
+    )
     config: dict[str, Any] = {"name": name}
-    rule = registry.MODULE_RULES.get(cls.__name__)
+    rule = registry.MODULE_RULES.get(spec.class_name)
     if rule is not None and registry.is_builtin(spec):
         for read in rule.reads:
             attribute = read.rstrip("?")

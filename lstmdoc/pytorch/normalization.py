@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lstmdoc.counting import breakdown, formulas
 from lstmdoc.pytorch.rule import Config, TorchRule, derivation, flag, size, sizes, weights
-from lstmdoc.report.walk import Derivation
+from lstmdoc.report.rules import Derivation
 
 __all__ = ["MODULE_RULES"]
 

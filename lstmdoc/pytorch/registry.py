@@ -25,7 +25,7 @@ from dataclasses import replace
 
 from lstmdoc.pytorch import activation, batchnorm, conv, linear, normalization, rnn, sparse
 from lstmdoc.pytorch.rule import Recogniser, Shape, TorchRule
-from lstmdoc.report.walk import Derivation, NoFormula, Rules, Spec
+from lstmdoc.report.rules import Derivation, NoFormula, Rules, Spec
 
 __all__ = [
     "CONTAINERS",
@@ -33,6 +33,7 @@ __all__ = [
     "NOT_RECOGNISED",
     "RECOGNISERS",
     "RULES",
+    "base_class",
     "derive",
     "is_builtin",
     "is_model",
@@ -89,7 +90,7 @@ def derive(spec: Spec) -> Derivation | NoFormula | None:
     """Derive a module's parameters and buffers from its spec.
 
     Returns:
-        A :class:`~lstmdoc.report.walk.Derivation`; a :class:`~lstmdoc.report.walk.NoFormula`
+        A :class:`~lstmdoc.report.rules.Derivation`; a :class:`~lstmdoc.report.rules.NoFormula`
         for a built-in class whose attributes do not fit its rule; ``None`` for a
         class without a rule (a container, a custom module, or a built-in lstmdoc
         has no formula for).
@@ -109,6 +110,18 @@ def derive(spec: Spec) -> Derivation | NoFormula | None:
         trained = tuple(replace(w, trainable=w.name not in spec.frozen) for w in derivation.weights)
         derivation = replace(derivation, weights=trained)
     return derivation
+
+
+def base_class(cls: type) -> type | None:
+    """The first of ``cls`` and its bases that is a ``torch.nn`` class with a rule, if any.
+
+    A user's ``class MyConv(nn.Conv2d)`` is a ``Conv2d`` with whatever it adds.
+    """
+    for base in cls.__mro__:
+        spec = Spec(class_name=base.__name__, module=base.__module__)
+        if base.__name__ in MODULE_RULES and is_builtin(spec):
+            return base
+    return None
 
 
 def is_model(spec: Spec) -> bool:
@@ -142,5 +155,6 @@ RULES = Rules(
     declared="nn.Parameter",
     declared_as="a custom module's own nn.Parameter",
     buffers=True,
+    kind="module",
 )
 """PyTorch's rules, as :mod:`lstmdoc.report.walk` walks a live module with them."""

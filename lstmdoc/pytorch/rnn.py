@@ -18,7 +18,7 @@ from lstmdoc.counting.families import TORCH_RECURRENT
 from lstmdoc.counting.family import breakdown
 from lstmdoc.pytorch.formulas import RECURRENT_BLOCKS
 from lstmdoc.pytorch.rule import Config, Found, Shape, TorchRule, derivation, options
-from lstmdoc.report.walk import Derivation
+from lstmdoc.report.rules import Derivation
 
 __all__ = ["MODULE_RULES"]
 

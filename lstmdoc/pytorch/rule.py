@@ -1,6 +1,6 @@
 """What a PyTorch rule is: the attributes it reads, what it derives, and how a state_dict shows it.
 
-A module is described by a :class:`~lstmdoc.report.walk.Spec` whose config holds its
+A module is described by a :class:`~lstmdoc.report.rules.Spec` whose config holds its
 constructor arguments, as the attributes the module keeps (``in_features``,
 ``hidden_size``, ``kernel_size``, ``groups`` ...). PyTorch keeps no ``bias`` argument
 for most modules, only a ``bias`` parameter that is ``None`` when the argument was
@@ -23,7 +23,7 @@ from typing import Any
 from lstmdoc import _checks
 from lstmdoc.counting import ParamBreakdown
 from lstmdoc.counting.breakdowns import Weight
-from lstmdoc.report.walk import Derivation
+from lstmdoc.report.rules import Derivation
 
 __all__ = [
     "Config",

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from lstmdoc.counting import breakdown
 from lstmdoc.pytorch.rule import Config, Found, Shape, TorchRule, derivation, size
-from lstmdoc.report.walk import Derivation
+from lstmdoc.report.rules import Derivation
 
 __all__ = ["MODULE_RULES"]
 

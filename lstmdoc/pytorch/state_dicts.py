@@ -27,13 +27,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from lstmdoc.counting.breakdowns import Weight
 from lstmdoc.pytorch import registry
 from lstmdoc.pytorch.rule import Shape
-from lstmdoc.report.walk import LayerNode, Spec
+from lstmdoc.report.rules import Derivation, LayerNode, Spec
 
-__all__ = ["Group", "Recognised", "StoredModule", "group", "recognise"]
+__all__ = ["Group", "Recognised", "StoredModule", "group", "recognise", "tied_keys"]
 
 
 @dataclass
@@ -44,11 +45,14 @@ class Group:
         name: the last part of the path, such as ``lstm``; ``""`` for the root.
         tensors: the module's own tensors, by name, as their shapes.
         children: the modules beneath, by name, in the ``state_dict``'s order.
+        identities: each own tensor's identity: its full key, or, for a tensor stored
+            under several keys (a tied weight), the first key that holds it.
     """
 
     name: str
     tensors: dict[str, Shape] = field(default_factory=dict)
     children: dict[str, Group] = field(default_factory=dict)
+    identities: dict[str, str] = field(default_factory=dict)
 
     def everything(self) -> dict[str, Shape]:
         """Every tensor at or beneath this module, by its name relative to it."""
@@ -58,8 +62,13 @@ class Group:
         return found
 
 
-def group(shapes: Mapping[str, Shape]) -> Group:
-    """Arrange a ``state_dict``'s names and shapes by module path."""
+def group(shapes: Mapping[str, Shape], tied: Mapping[str, str] | None = None) -> Group:
+    """Arrange a ``state_dict``'s names and shapes by module path.
+
+    Args:
+        shapes: each tensor's shape, by its key.
+        tied: for a key whose tensor is also stored under an earlier key, that key.
+    """
     root = Group("")
     for key, shape in shapes.items():
         *path, tensor = key.split(".")
@@ -67,7 +76,30 @@ def group(shapes: Mapping[str, Shape]) -> Group:
         for part in path:
             node = node.children.setdefault(part, Group(part))
         node.tensors[tensor] = shape
+        node.identities[tensor] = (tied or {}).get(key, key)
     return root
+
+
+def tied_keys(state_dict: Mapping[str, Any]) -> dict[str, str]:
+    """The keys of a ``state_dict`` whose tensor an earlier key holds, each with that key.
+
+    ``model.state_dict()`` and ``torch.save`` keep a tensor that two modules share (a
+    tied weight, such as GPT-2's output layer and its token embedding) as one storage
+    under both keys. Two keys hold the same tensor where the storage, the offset into
+    it, the shape and the strides are all the same. Anything that is not a tensor is
+    never tied.
+    """
+    first: dict[tuple[Any, ...], str] = {}
+    tied = {}
+    for key, value in state_dict.items():
+        identity = _identity(value)
+        if identity is None:
+            continue
+        if identity in first:
+            tied[key] = first[identity]
+        else:
+            first[identity] = key
+    return tied
 
 
 @dataclass(frozen=True)
@@ -154,6 +186,33 @@ class StoredModule:
         """Unknown: a ``state_dict`` stores parameters and buffers alike."""
         return
 
+    @property
+    def key(self) -> None:
+        """Unknown: a ``state_dict`` holds tensors, not modules."""
+        return
+
+    def weight_key(self, name: str) -> str | None:
+        """The tensor stored as ``name``: its key, or the first key of a tied tensor."""
+        return self._stored.identities.get(name)
+
+    def framework_tensors(self) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+        """The stored parameters and buffers here and beneath, a tied tensor once."""
+        buffers = self._buffer_names()
+        parameters: list[tuple[str, int]] = []
+        kept: list[tuple[str, int]] = []
+        for name, shape in self._stored.tensors.items():
+            tensor = (self._stored.identities[name], math.prod(shape))
+            (kept if name in buffers else parameters).append(tensor)
+        for child in self._children():
+            inner, inner_buffers = child.framework_tensors()
+            parameters += inner
+            kept += inner_buffers
+        return list(dict(parameters).items()), list(dict(kept).items())
+
+    def added(self, _derivation: Derivation) -> tuple[Sequence[Weight], Sequence[LayerNode]]:
+        """Nothing: a ``state_dict`` names no class, let alone a subclass."""
+        return (), ()
+
     def unknown_reason(self) -> str:
         """Why an unrecognised module is not derived."""
         return "a state_dict names no class, and these tensors fit none lstmdoc recognises"
@@ -176,3 +235,21 @@ class StoredModule:
 
     def _inside(self, name: str) -> str:
         return f"{self._path}.{name}" if self._path else name
+
+
+def _identity(value: Any) -> tuple[Any, ...] | None:
+    """Where a tensor's values live: its storage, offset, shape and strides; ``None`` if unknown."""
+    storage = getattr(value, "untyped_storage", None)
+    if storage is None or not callable(storage):
+        return None
+    try:
+        if not value.numel():
+            return None  # every empty tensor starts at address 0: none is tied to another
+        return (
+            storage().data_ptr(),
+            int(value.storage_offset()),
+            tuple(value.shape),
+            tuple(value.stride()),
+        )
+    except (AttributeError, RuntimeError, TypeError):
+        return None

@@ -2,8 +2,9 @@
 
 - :mod:`~lstmdoc.report.rows`: one layer's row, and the optimizer's;
 - :mod:`~lstmdoc.report.model`: the whole model's report, its totals and verdict;
-- :mod:`~lstmdoc.report.walk`: the walk that turns a model's layers into rows, with
-  each framework's rules;
+- :mod:`~lstmdoc.report.rules` and :mod:`~lstmdoc.report.walk`: what a framework's
+  rules give, and the walk that turns a model's layers into rows with them, each
+  weight counted once (:mod:`~lstmdoc.report.sharing`);
 - :mod:`~lstmdoc.report.presentation`, :mod:`~lstmdoc.report.table`,
   :mod:`~lstmdoc.report.text` and :mod:`~lstmdoc.report.html`: what a report
   shows, and how the terminal and a notebook lay it out.

@@ -176,20 +176,33 @@ def _line(report: Report, row: LayerRow, *, buffers: bool) -> Line:
 
 def _verdict(report: Report) -> list[str]:
     """The sentences under the table: disagreements, gaps, notes, and what agrees."""
-    if not report.rows:
-        return [*report.notes, "No layer owns weights."]
     framework = _possessive(report.framework)
     disagreements = disagreement_sentences(report)
+    if not report.rows:
+        return [
+            *disagreements,
+            *report.notes,
+            *([] if disagreements else ["No layer owns weights."]),
+        ]
     lines = list(disagreements)
     unknown = [row.name for row in report.rows if row.params is None]
     if unknown:
         lines.append(
             f"lstmdoc has no formula for {', '.join(unknown)}: {framework} count is shown alone."
         )
+    shared = [row for row in report.rows if row.shared and row.note]
+    if shared:
+        lines.append(
+            f"{report.framework} counts a weight once, however many layers hold it, and so "
+            f"does lstmdoc: {'; '.join(f'{row.name}: {row.note}' for row in shared)}."
+        )
     buffered = [row for row in report.rows if row.buffers]
     if buffered:
         held = "; ".join(
-            f"{row.name} ({', '.join(buffer.name for buffer in row.buffers)})" for row in buffered
+            row.name
+            if [buffer.name for buffer in row.buffers] == [row.name.rsplit(report.separator)[-1]]
+            else f"{row.name} ({', '.join(buffer.name for buffer in row.buffers)})"
+            for row in buffered
         )
         lines.append(
             f"Buffers are not parameters, and {report.framework} does not count them: "

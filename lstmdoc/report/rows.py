@@ -48,7 +48,9 @@ class LayerRow:
         basis: how the count was obtained: ``"formula"`` (derived from the layer's
             configuration and input shape), ``"sum"`` (the rows beneath it, for a
             model or custom layer), ``"declared"`` (a weight a custom layer creates
-            itself, counted from its declared shape) or ``"none"`` (not derived).
+            itself, counted from its declared shape), ``"shared"`` (a layer or weight
+            met before, counted there: this row adds nothing) or ``"none"`` (not
+            derived).
         weights: the weights the layer creates itself, as lstmdoc derives them.
         note: why the row is not derived, or what to know about it.
         buffers: the buffers the layer keeps itself, as lstmdoc derives them:
@@ -57,6 +59,9 @@ class LayerRow:
             beneath it, as lstmdoc derives them, or ``None`` where it has no count.
         framework_buffer_size: the framework's count of them (PyTorch's
             ``sum(b.numel() for b in module.buffers())``), or ``None`` where not read.
+        shared: the weights of this row counted in another, each as its name and the
+            place it was first met (a tied weight); a whole layer met before is
+            ``("", place)``. The framework counts them once, there, and so does lstmdoc.
     """
 
     name: str
@@ -74,6 +79,7 @@ class LayerRow:
     buffers: tuple[Weight, ...] = ()
     buffer_size: int | None = 0
     framework_buffer_size: int | None = None
+    shared: tuple[tuple[str, str], ...] = ()
 
     @property
     def agrees(self) -> bool:
@@ -97,11 +103,12 @@ class LayerRow:
 
     @property
     def check(self) -> str:
-        """``"ok"``, ``"DIFFERS"``, ``"declared"``, ``"not derived"`` or ``"not checked"``.
+        """``"ok"``, ``"DIFFERS"``, ``"declared"``, ``"shared"``, ``"not derived"`` or ``"not checked"``.
 
         ``"declared"`` marks a count taken from the shapes a custom layer declares for
-        its own weights (equal to the framework's); ``"not checked"`` a count that has
-        no framework count to compare with.
+        its own weights (equal to the framework's); ``"shared"`` a row whose weights
+        were all met before, and counted there, as the framework counts them;
+        ``"not checked"`` a count that has no framework count to compare with.
         """
         if self.params is None:
             return "not derived"
@@ -109,6 +116,8 @@ class LayerRow:
             return "not checked"
         if self.params != self.framework_params or self._buffers_differ:
             return "DIFFERS"
+        if self.basis == "shared":
+            return "shared"
         return "ok" if self.derived else "declared"
 
     def to_dict(self) -> dict[str, Any]:
@@ -130,6 +139,7 @@ class LayerRow:
             "buffers": [buffer.to_dict() for buffer in self.buffers],
             "buffer_size": self.buffer_size,
             "framework_buffer_size": self.framework_buffer_size,
+            "shared": [{"weight": name, "with": place} for name, place in self.shared],
         }
 
 

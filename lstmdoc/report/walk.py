@@ -18,28 +18,24 @@ For each layer the walk asks ``rules.derive(spec)``:
   PyTorch's ``nn.Parameter``), counted from their declared shapes and marked as such;
 - anything else (a custom class in a file, whose code lstmdoc never runs) is listed
   with the framework's count alone, and a note.
+
+A weight, or a whole layer, that the model holds in several places is counted once,
+where it first appears in display order (:mod:`lstmdoc.report.sharing`); each later
+place is a row that says where it lives, and adds nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
 
 from lstmdoc.counting.breakdowns import Weight
 from lstmdoc.counting.formulas import shape_formula
 from lstmdoc.report.rows import LayerRow
+from lstmdoc.report.rules import Derivation, LayerNode, NoFormula, Rules, Spec
+from lstmdoc.report.sharing import Claims
 
-__all__ = [
-    "MAX_DEPTH",
-    "Derivation",
-    "LayerNode",
-    "NoFormula",
-    "Rules",
-    "Spec",
-    "walk_layer",
-    "walk_members",
-]
+__all__ = ["MAX_DEPTH", "walk_layer", "walk_members"]
 
 MAX_DEPTH = 64
 """How deep layers may nest: deeper configurations are refused as malformed."""
@@ -47,140 +43,15 @@ MAX_DEPTH = 64
 _SUMMED_TERMS = 6  # a container's formula lists up to this many counts, then says "sum of"
 
 
-@dataclass(frozen=True)
-class Spec:
-    """A layer as the rules read it: its class, where the class comes from, its configuration.
-
-    A Keras layer's spec is what Keras serializes it to (``class_name``, ``module``,
-    ``config`` and ``build_config``); a PyTorch module's holds, as its config, the
-    constructor arguments its rule reads.
-
-    Attributes:
-        class_name: the class, such as ``"LSTM"``.
-        module: the module the class is defined in, such as ``"keras.layers"``, or
-            ``None`` where not known; a user's class has a module of its own.
-        config: the configuration, or constructor arguments, by the framework's names.
-        build_config: for Keras, the input shapes the layer was built on.
-        registered_name: for Keras, the name a custom class is registered under.
-        label: the class as shown, where it is not the class name (a state_dict's
-            class, read back as its constructor call, such as ``LSTM(1, 20)``).
-        frozen: the names of the weights the framework will not train, where
-            the configuration does not say (PyTorch's ``requires_grad=False``).
-        config_error: why the configuration could not be read, if it could not.
-    """
-
-    class_name: str
-    module: str | None = None
-    config: Mapping[str, Any] = field(default_factory=dict)
-    build_config: Mapping[str, Any] | None = None
-    registered_name: str | None = None
-    label: str | None = None
-    frozen: frozenset[str] = frozenset()
-    config_error: str | None = None
-
-    @property
-    def name(self) -> str:
-        """The layer's name, from its configuration, else its class."""
-        return str(self.config.get("name") or self.class_name)
-
-    def built_on(self, input_shape: Sequence[Any]) -> Spec:
-        """This spec, built on ``input_shape`` (as a wrapper builds what it wraps)."""
-        return replace(self, build_config={"input_shape": list(input_shape)})
-
-
-@dataclass(frozen=True)
-class Derivation:
-    """What a layer creates: its own weights, and the layers it builds inside itself.
-
-    Attributes:
-        weights: the weights (parameters) the layer creates itself.
-        formula: the count of ``weights`` with this layer's numbers, for a layer
-            that builds no others.
-        children: the specs of the layers it builds, each explained beneath it.
-        compose: for a layer that builds others, its formula from theirs.
-        label: the class name to show, such as ``"Bidirectional(LSTM)"``.
-        buffers: the state it keeps that is not a parameter (PyTorch's buffers,
-            such as a batch norm's ``running_mean``), which the framework does not
-            count among the parameters.
-    """
-
-    weights: tuple[Weight, ...] = ()
-    formula: str | None = None
-    children: tuple[Spec, ...] = ()
-    compose: Callable[[Sequence[str]], str] | None = None
-    label: str | None = None
-    buffers: tuple[Weight, ...] = ()
-
-
-@dataclass(frozen=True)
-class NoFormula:
-    """A built-in layer whose count lstmdoc does not derive, and why."""
-
-    reason: str
-
-
-@dataclass(frozen=True)
-class Rules:
-    """One framework's knowledge, as the walk reads it.
-
-    Attributes:
-        framework: the framework's name, as reports show it: ``"Keras"``, ``"PyTorch"``.
-        derive: a spec's :class:`Derivation`; a :class:`NoFormula` for a built-in
-            class lstmdoc has no formula for; ``None`` for a custom class or a model.
-        is_model: whether a spec is a model, explained through the layers it holds.
-        separator: what joins a nested layer's name to its parent's: ``/`` in
-            Keras' weight paths, ``.`` in PyTorch's ``state_dict`` keys.
-        declared: the class column of a weight a custom layer creates itself, such
-            as ``"add_weight"``.
-        declared_as: the same in words, for the note under the table, such as
-            ``"created by a custom layer with add_weight"``.
-        buffers: whether the framework keeps buffers apart from parameters
-            (PyTorch does; Keras counts every variable as a parameter).
-    """
-
-    framework: str
-    derive: Callable[[Spec], Derivation | NoFormula | None]
-    is_model: Callable[[Spec], bool]
-    separator: str
-    declared: str
-    declared_as: str
-    buffers: bool = False
-
-
-class LayerNode(Protocol):
-    """A layer as the walk sees it: its spec, and where the framework's count is."""
-
-    @property
-    def spec(self) -> Spec:
-        """The layer's spec: class name, module, config and build config."""
-
-    def framework_params(self) -> int | None:
-        """The framework's count for this layer, or ``None`` where it cannot be read."""
-
-    def framework_buffers(self) -> int | None:
-        """The framework's count of this layer's buffer values, or ``None`` if not read."""
-
-    def sublayer(self, spec: Spec) -> LayerNode:
-        """The node of a layer this layer builds, described by ``spec``."""
-
-    def members(self) -> Sequence[LayerNode] | None:
-        """The layers a model or custom layer holds, in order; ``None`` if not known."""
-
-    def declared_weights(self) -> Sequence[Weight] | None:
-        """The weights a custom layer creates itself; ``None`` if not known."""
-
-    def declared_buffers(self) -> Sequence[Weight] | None:
-        """The buffers a custom layer keeps itself; ``None`` if not known."""
-
-    def unknown_reason(self) -> str:
-        """Why a custom layer's count is not derived, for the report's note."""
-
-
 @dataclass
 class _Walk:
     rules: Rules
     notes: list[str] = field(default_factory=list)
     declared: list[str] = field(default_factory=list)
+    parameters: Claims = field(default_factory=Claims)
+    buffers: Claims = field(default_factory=Claims)
+    # The layers met so far, by key: where each first appears, and whether it holds anything.
+    layers: dict[Hashable, tuple[str, bool]] = field(default_factory=dict)
 
     def sentences(self) -> list[str]:
         """The notes gathered on the walk, and the weights counted from declared shapes."""
@@ -200,69 +71,125 @@ class _Walk:
         path = prefix + spec.name
         trainable = trainable and spec.config.get("trainable", True) is not False
         label = spec.label or spec.class_name
+        key = node.key
+        if key is not None and key in self.layers:
+            return self._again(path, label, depth, *self.layers[key])
+        rows = self._first(node, spec, path, label, depth, trainable)
+        if key is not None:
+            held = bool(rows[0].params or rows[0].framework_params or rows[0].buffer_size)
+            self.layers[key] = (path, held)
+        return rows
+
+    def _first(
+        self, node: LayerNode, spec: Spec, path: str, label: str, depth: int, trainable: bool
+    ) -> list[LayerRow]:
+        """The rows of a layer met for the first time."""
+        start = (self.parameters.mark(), self.buffers.mark())
         if self.rules.is_model(spec):
-            return self._container(node, path, label, depth, trainable)
+            return self._container(node, path, label, depth, trainable, start)
         # A live layer whose get_config() raised is explained like a custom layer.
         derivation = None if spec.config_error else self.rules.derive(spec)
         if isinstance(derivation, Derivation):
-            return self._derived(node, derivation, path, depth, trainable)
+            return self._derived(node, derivation, path, depth, trainable, start)
         if isinstance(derivation, NoFormula):
-            return [self._not_derived(node, path, label, depth, derivation.reason)]
+            return [self._not_derived(node, path, label, depth, derivation.reason, start)]
         reason = node.unknown_reason()
         if spec.config_error:
             reason = f"its configuration could not be read ({spec.config_error})"
         if node.members() is None:
-            return [self._not_derived(node, path, label, depth, reason)]
+            return [self._not_derived(node, path, label, depth, reason, start)]
         if spec.config_error:
             self.notes.append(f"{path} ({label}): {reason}; the layers it holds are explained.")
-        return self._container(node, path, label, depth, trainable)
+        return self._container(node, path, label, depth, trainable, start)
 
     def members(self, node: LayerNode, depth: int, trainable: bool) -> list[LayerRow]:
-        """The rows of the layers a model holds, and of its own weights, at ``depth``."""
+        """The rows of the layers a model holds, and of its own weights and buffers, at ``depth``."""
         rows: list[LayerRow] = []
         for member in node.members() or ():
             rows += self.rows(member, "", depth, trainable)
         for weight in node.declared_weights() or ():
-            rows.append(self._declared(weight, "", depth, trainable))
+            rows.append(self._declared(node, weight, "", depth, trainable))
+        for buffer in node.declared_buffers() or ():
+            rows.append(self._declared(node, buffer, "", depth, trainable, buffer=True))
         return rows
 
     def _derived(
-        self, node: LayerNode, derivation: Derivation, path: str, depth: int, trainable: bool
+        self,
+        node: LayerNode,
+        derivation: Derivation,
+        path: str,
+        depth: int,
+        trainable: bool,
+        start: tuple[int, int],
     ) -> list[LayerRow]:
         inside = path + self.rules.separator
         groups = [
             self.rows(node.sublayer(child), inside, depth + 1, trainable)
             for child in derivation.children
         ]
+        if node.spec.subclass:  # what a subclass adds, beneath what its base class makes
+            weights, members = node.added(derivation)
+            groups += [self.rows(member, inside, depth + 1, trainable) for member in members]
+            groups += [
+                [self._declared(node, weight, inside, depth + 1, trainable)] for weight in weights
+            ]
+            groups = [group for group in groups if group]
         heads = [group[0] for group in groups]
+        # A weight met before, in another layer (a tied weight), is counted there.
+        kept, shared = [], []
+        for weight in derivation.weights:
+            key = node.weight_key(weight.name)
+            owner = self.parameters.owner(key)
+            if owner is None:
+                kept.append(weight)
+                self.parameters.claim(key, inside + weight.name)
+            else:
+                shared.append((weight.name, owner))
         formula = derivation.formula
-        if derivation.children:
-            formulas = [head.formula for head in heads]
-            if derivation.compose is not None and all(head.derived for head in heads):
+        if shared:
+            formula = " + ".join(shape_formula(weight.shape) for weight in kept) or "0"
+        built, added = heads[: len(derivation.children)], heads[len(derivation.children) :]
+        if built:
+            formulas = [head.formula for head in built]
+            if derivation.compose is not None and all(head.derived for head in built):
                 formula = derivation.compose([text for text in formulas if text is not None])
             else:
-                formula = _summed(heads, derivation.weights)
+                formula = _summed(built, kept)
+        if added:
+            terms = [formula, *(head.formula for head in added if head.params != 0)]
+            formula = None if None in terms else " + ".join(str(term) for term in terms)
         head = _row(
             path,
             derivation.label or node.spec.label or node.spec.class_name,
             depth,
             formula,
-            derivation.weights,
+            kept,
             heads,
-            node,
+            self._counted(node, path, start),
             trainable,
-            basis="formula",
+            basis="shared" if shared and not kept and not derivation.children else "formula",
             buffers=derivation.buffers,
         )
+        if shared:
+            where = "; ".join(f"{name} is {owner}" for name, owner in shared)
+            head = replace(
+                head, shared=tuple(shared), note=f"shared, and counted where first met: {where}"
+            )
         return [head, *(row for group in groups for row in group)]
 
     def _container(
-        self, node: LayerNode, path: str, label: str, depth: int, trainable: bool
+        self,
+        node: LayerNode,
+        path: str,
+        label: str,
+        depth: int,
+        trainable: bool,
+        start: tuple[int, int],
     ) -> list[LayerRow]:
         inside = path + self.rules.separator
         inner = [self.rows(member, inside, depth + 1, trainable) for member in node.members() or ()]
         inner += [
-            [self._declared(weight, inside, depth + 1, trainable)]
+            [self._declared(node, weight, inside, depth + 1, trainable)]
             for weight in node.declared_weights() or ()
         ]
         heads = [group[0] for group in inner]
@@ -273,34 +200,64 @@ class _Walk:
             _summed(heads, ()),
             (),
             heads,
-            node,
+            self._counted(node, path, start),
             trainable,
             basis="sum",
             buffers=tuple(node.declared_buffers() or ()),
         )
         return [head, *(row for group in inner for row in group)]
 
-    def _declared(self, weight: Weight, prefix: str, depth: int, trainable: bool) -> LayerRow:
+    def _declared(
+        self,
+        node: LayerNode,
+        weight: Weight,
+        prefix: str,
+        depth: int,
+        trainable: bool,
+        *,
+        buffer: bool = False,
+    ) -> LayerRow:
+        """A weight (or, at the top, a buffer) a custom layer creates itself, from its shape."""
+        name = f"{prefix}{weight.name}"
+        key = node.weight_key(weight.name)
+        claims = self.buffers if buffer else self.parameters
+        owner = claims.owner(key)
+        claims.claim(key, name)
+        count = 0 if owner is not None else weight.count
+        values = 0 if buffer else count
         counted = weight.trainable and trainable
-        self.declared.append(f"{prefix}{weight.name}")
+        if owner is None and not buffer:
+            self.declared.append(name)
         return LayerRow(
-            name=f"{prefix}{weight.name}",
-            layer=self.rules.declared,
+            name=name,
+            layer="buffer" if buffer else self.rules.declared,
             depth=depth,
-            formula=shape_formula(weight.shape),
-            params=weight.count,
-            trainable_params=weight.count if counted else 0,
-            non_trainable_params=0 if counted else weight.count,
-            framework_params=weight.count,
+            formula="0" if owner is not None or buffer else shape_formula(weight.shape),
+            params=values,
+            trainable_params=values if counted else 0,
+            non_trainable_params=0 if counted else values,
+            framework_params=values,
             derived=False,
-            basis="declared",
-            weights=(weight,),
+            basis="shared" if owner is not None else "declared",
+            weights=() if buffer else (weight,),
+            note=None if owner is None else f"the same tensor as {owner}, counted there",
+            buffers=(weight,) if buffer else (),
+            buffer_size=count if buffer else 0,
+            framework_buffer_size=count if buffer else (0 if self.rules.buffers else None),
+            shared=() if owner is None else ((weight.name, owner),),
         )
 
     def _not_derived(
-        self, node: LayerNode, path: str, label: str, depth: int, reason: str
+        self,
+        node: LayerNode,
+        path: str,
+        label: str,
+        depth: int,
+        reason: str,
+        start: tuple[int, int],
     ) -> LayerRow:
         self.notes.append(f"{path} ({label}): {reason}.")
+        framework_params, framework_buffers = self._counted(node, path, start)
         return LayerRow(
             name=path,
             layer=label,
@@ -309,12 +266,48 @@ class _Walk:
             params=None,
             trainable_params=None,
             non_trainable_params=None,
-            framework_params=node.framework_params(),
+            framework_params=framework_params,
             derived=False,
             basis="none",
             note=reason,
             buffer_size=None if self.rules.buffers else 0,
-            framework_buffer_size=node.framework_buffers(),
+            framework_buffer_size=framework_buffers,
+        )
+
+    def _again(self, path: str, label: str, depth: int, first: str, held: bool) -> list[LayerRow]:
+        """A layer met before, in another place: a row that says so, and adds nothing."""
+        if not held:
+            return []
+        return [
+            LayerRow(
+                name=path,
+                layer=label,
+                depth=depth,
+                formula="0",
+                params=0,
+                trainable_params=0,
+                non_trainable_params=0,
+                framework_params=0,
+                derived=True,
+                basis="shared",
+                note=f"the same {self.rules.kind} as {first}, counted there",
+                buffer_size=0,
+                framework_buffer_size=0 if self.rules.buffers else None,
+                shared=(("", first),),
+            )
+        ]
+
+    def _counted(
+        self, node: LayerNode, path: str, start: tuple[int, int]
+    ) -> tuple[int | None, int | None]:
+        """The framework's parameters and buffers first met in this layer's subtree."""
+        tensors = node.framework_tensors()
+        if tensors is None:
+            return node.framework_params(), node.framework_buffers()
+        parameters, buffers = tensors
+        return (
+            self.parameters.counted_since(start[0], parameters, path),
+            self.buffers.counted_since(start[1], buffers, path) if self.rules.buffers else None,
         )
 
 
@@ -326,14 +319,14 @@ def walk_members(node: LayerNode, rules: Rules) -> tuple[list[LayerRow], list[st
     """
     walk = _Walk(rules)
     rows = walk.members(node, 0, node.spec.config.get("trainable", True) is not False)
-    return [row for row in rows if not _empty(row)], walk.sentences()
+    return _shown(rows), walk.sentences()
 
 
 def walk_layer(node: LayerNode, rules: Rules) -> tuple[list[LayerRow], list[str]]:
     """Return the rows of a single layer (depth 0) and what is inside it."""
     walk = _Walk(rules)
     rows = walk.rows(node, "", 0, True)
-    return [row for row in rows if not _empty(row)], walk.sentences()
+    return _shown(rows), walk.sentences()
 
 
 # --- private helpers ----------------------------------------------------------------------
@@ -346,7 +339,7 @@ def _row(
     formula: str | None,
     weights: Sequence[Weight],
     heads: Sequence[LayerRow],
-    node: LayerNode,
+    framework: tuple[int | None, int | None],
     trainable: bool,
     *,
     basis: str,
@@ -381,14 +374,14 @@ def _row(
         non_trainable_params=None
         if params is None or trainable_params is None
         else params - trainable_params,
-        framework_params=node.framework_params(),
+        framework_params=framework[0],
         derived=known and all(head.derived for head in heads),
         basis=basis,
         weights=tuple(weights),
         note=None,
         buffers=tuple(buffers),
         buffer_size=buffer_size,
-        framework_buffer_size=node.framework_buffers(),
+        framework_buffer_size=framework[1],
     )
 
 
@@ -405,9 +398,27 @@ def _summed(heads: Sequence[LayerRow], weights: Sequence[Weight]) -> str | None:
     return " + ".join(str(count) for count in counts)
 
 
+def _shown(rows: Sequence[LayerRow]) -> list[LayerRow]:
+    """The rows worth showing: those that hold something, and the rows above them.
+
+    A layer without weights or buffers is left out, unless a row beneath it is shown
+    (a shared layer's second place, inside an otherwise empty container), or the
+    framework counts something lstmdoc does not. One pass, from the last row up.
+    """
+    shown = []
+    below: dict[int, bool] = {}  # by depth: whether a row beneath, not yet claimed, is shown
+    for row in reversed(rows):
+        keep = below.pop(row.depth + 1, False) or not _empty(row)
+        below[row.depth] = below.get(row.depth, False) or keep
+        if keep:
+            shown.append(row)
+    return shown[::-1]
+
+
 def _empty(row: LayerRow) -> bool:
     return (
-        row.params == 0
+        row.note is None
+        and row.params == 0
         and row.framework_params in (0, None)
         and row.buffer_size == 0
         and row.framework_buffer_size in (0, None)

@@ -14,7 +14,7 @@ from keras import layers
 import lstmdoc
 from lstmdoc.keras import registry
 from lstmdoc.keras.specs import spec_of
-from lstmdoc.report.walk import Derivation
+from lstmdoc.report.rules import Derivation
 from tests._keras_models import (
     assert_matches_keras,
     model_of,

@@ -11,7 +11,7 @@ import math
 import pytest
 
 from lstmdoc.pytorch import registry as torch_modules
-from lstmdoc.report.walk import Derivation, NoFormula, Spec
+from lstmdoc.report.rules import Derivation, NoFormula, Spec
 from tests._formulas import evaluate
 
 

@@ -12,15 +12,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from lstmdoc.counting import Weight
-from lstmdoc.report.walk import (
-    MAX_DEPTH,
-    Derivation,
-    NoFormula,
-    Rules,
-    Spec,
-    walk_layer,
-    walk_members,
-)
+from lstmdoc.report.rules import Derivation, NoFormula, Rules, Spec
+from lstmdoc.report.walk import MAX_DEPTH, walk_layer, walk_members
 
 
 def derive(spec: Spec) -> Derivation | NoFormula | None:
@@ -44,12 +37,39 @@ RULES = Rules(
 
 @dataclass
 class Node:
-    """A toy layer: its spec, its framework count, what it holds and declares."""
+    """A toy layer: its spec, its framework count, what it holds and declares.
+
+    ``tensors`` names the toy framework's tensors by identity: a layer given the same
+    identity as another holds the same tensor (a tied weight).
+    """
 
     spec: Spec
     count: int | None = None
     inside: list[Node] | None = None
     own: list[Weight] = field(default_factory=list)
+    key: str | None = None
+    tensors: dict[str, str] = field(default_factory=dict)  # weight name -> identity
+
+    def weight_key(self, name: str) -> str | None:
+        return self.tensors.get(name)
+
+    def framework_tensors(self) -> tuple[list[tuple[str, int]], list[tuple[str, int]]] | None:
+        if not self.tensors and not self.inside:
+            return None
+        found: dict[str, int] = {}
+        for node in self.inside or ():
+            inner = node.framework_tensors()
+            if inner is None:
+                return None  # a toy without identities: its framework counts stand
+            found |= dict(inner[0])
+        sizes = {w.name: w.count for w in self.own}
+        if self.spec.class_name == "Leaf":
+            sizes["w"] = int(self.spec.config["size"])
+        found |= {identity: sizes[name] for name, identity in self.tensors.items()}
+        return list(found.items()), []
+
+    def added(self, _derivation: Derivation) -> tuple[list[Weight], list[Node]]:
+        return [], []
 
     def framework_params(self) -> int | None:
         return self.count
@@ -73,8 +93,11 @@ class Node:
         return "a toy cannot look inside it"
 
 
-def leaf(name: str, size: int) -> Node:
-    return Node(Spec("Leaf", config={"name": name, "size": size}), size)
+def leaf(name: str, size: int, tensor: str | None = None) -> Node:
+    node = Node(Spec("Leaf", config={"name": name, "size": size}), size)
+    if tensor is not None:
+        node.tensors = {"w": tensor}
+    return node
 
 
 def box(name: str, *inside: Node, own: Sequence[Weight] = ()) -> Node:
@@ -145,3 +168,35 @@ def test_layers_nested_too_deep_are_refused():
         node = box(f"b{depth}", node)
     with pytest.raises(ValueError, match="nest more than 64 deep"):
         walk_layer(node, RULES)
+
+
+class TestSharing:
+    def test_a_tied_weight_counts_once_where_it_is_first_met(self):
+        """Two layers holding one tensor: the first counts it, the second adds 0 and says where."""
+        model = box("model", leaf("embedding", 40, tensor="E"), leaf("head", 40, tensor="E"))
+        rows, _ = walk_members(model, RULES)
+        embedding, head = rows
+        assert (embedding.params, embedding.framework_params, embedding.check) == (40, 40, "ok")
+        assert (head.params, head.framework_params, head.check) == (0, 0, "shared")
+        assert head.shared == (("w", "embedding/w"),)
+        assert "embedding/w" in str(head.note)
+
+    def test_a_layer_held_twice_is_one_layer(self):
+        """The same layer in two parents: its second place is a row that adds nothing."""
+        shared = leaf("dense", 20, tensor="D")
+        shared.key = "dense"
+        inner = box("inner", shared)
+        inner.key = "inner"
+        rows, _ = walk_members(box("outer", inner, shared), RULES)
+        assert [(row.name, row.params, row.framework_params, row.check) for row in rows] == [
+            ("inner", 20, 20, "ok"),
+            ("inner/dense", 20, 20, "ok"),
+            ("dense", 0, 0, "shared"),
+        ]
+        assert rows[2].note == "the same layer as inner/dense, counted there"
+
+    def test_a_weightless_layer_held_twice_shows_nothing(self):
+        """A shared layer without weights needs no row in either place."""
+        empty = Node(Spec("Leaf", config={"name": "act", "size": 0}), 0, key="act")
+        rows, _ = walk_members(box("model", leaf("a", 3), empty, empty), RULES)
+        assert [row.name for row in rows] == ["a"]
