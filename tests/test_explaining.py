@@ -181,8 +181,8 @@ class TestModels:
         assert rows["embedding"].formula == "800 + 80"
         assert rows["transformer/attention"].depth == 1
         assert rows["transformer/attention/query"].depth == 2
-        assert (
-            rows["transformer/attention"].formula == "2 × (8 × (8 + 8 + 2) + 8 × (8 + 8 + 1)) + 8"
+        assert rows["transformer/attention"].formula == (
+            "2 × 8 × (8 + 1) + 2 × 8 × (8 + 1) + 2 × 8 × (8 + 1) + 8 × (2 × 8 + 1)"
         )
         assert [row.name for row in report.top_rows] == ["embedding", "transformer", "classifier"]
 
@@ -234,7 +234,11 @@ class TestModels:
         model = keras.Sequential([keras.Input(shape=(3,)), Dense(2, name="mine")])
         report = lstmdoc.explain(model)
         mine, extra = report.rows
-        assert (mine.layer, mine.basis, mine.formula) == ("Dense (Dense)", "formula", "2 × (3 + 1) + 5")
+        assert (mine.layer, mine.basis, mine.formula) == (
+            "Dense (Dense)",
+            "formula",
+            "2 × (3 + 1) + 5",
+        )
         assert [weight.name for weight in mine.weights] == ["kernel", "bias"]
         assert (extra.name, extra.layer, extra.basis, extra.params) == (
             "mine/extra",

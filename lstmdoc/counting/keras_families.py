@@ -228,10 +228,9 @@ _MULTI_HEAD_ATTENTION = Family(
         ),
     ),
     definitions=(
-        ("key_bias", "' + 2' if use_bias else ''"),
-        ("gate_term", "' + ' + str(query_features) if use_gate else ''"),
-        ("value_bias", "(' + 1' if use_bias else '') + (' + 1' if use_bias and use_gate else '')"),
-        ("output_bias", "' + ' + str(output_features) if use_bias else ''"),
+        ("open", "'(' if use_bias else ''"),
+        ("plus_one", "' + 1' if use_bias else ''"),
+        ("close", "')' if use_bias else ''"),
     ),
     weights=(
         Weights(
@@ -277,14 +276,20 @@ _MULTI_HEAD_ATTENTION = Family(
             )
         ),
     ),
+    # Query, key, (gate,) value and output, as Keras builds them and as the page on
+    # attention derives them: each projection's kernel and bias, heads by head size.
     formula=Template(
-        "num_heads × (key_dim × (query + key{key_bias}) + value_dim × (value + output"
-        "{' + query' if use_gate else ''}{value_bias})){' + output' if use_bias else ''}"
+        "heads × key_dim × {open}query{plus_one}{close} + heads × key_dim × "
+        "{open}key{plus_one}{close}{' + heads × value_dim × ' + open + 'query' + plus_one + "
+        "close if use_gate else ''} + heads × value_dim × {open}value{plus_one}{close} + "
+        "output × {open}heads × value_dim{plus_one}{close}"
     ),
     substituted=Template(
-        "{num_heads} × ({key_dim} × ({query_features} + {key_features}{key_bias}) + "
-        "{value_dim} × ({value_features} + {output_features}{gate_term}{value_bias}))"
-        "{output_bias}"
+        "{num_heads} × {key_dim} × {open}{query_features}{plus_one}{close} + {num_heads} × "
+        "{key_dim} × {open}{key_features}{plus_one}{close}{' + ' + str(num_heads) + ' × ' + "
+        "str(value_dim) + ' × ' + open + str(query_features) + plus_one + close if use_gate "
+        "else ''} + {num_heads} × {value_dim} × {open}{value_features}{plus_one}{close} + "
+        "{output_features} × {open}{num_heads} × {value_dim}{plus_one}{close}"
     ),
     call=Template(
         "layers.MultiHeadAttention(num_heads={num_heads}, key_dim={key_dim}"
@@ -322,7 +327,10 @@ _LAYER_NORMALIZATION = Family(
             )
         ),
     ),
-    formula=Template("{'0' if vectors == 0 else '2 × shape' if vectors == 2 else 'shape'}"),
+    formula=Template(
+        "{'0' if vectors == 0 else '2 × shape (gamma, beta)' if vectors == 2 else "
+        "'shape (gamma)' if gamma else 'shape (beta)'}"
+    ),
     substituted=AFFINE,
     call=Template(
         "layers.LayerNormalization({join(([] if center else ['center=False']) + "
@@ -347,7 +355,8 @@ _BATCH_NORMALIZATION = Family(
         Argument("renorm", "flag", False, "batch renormalization", switch="--renorm"),
     ),
     definitions=(
-        ("vectors", "(1 if center else 0) + (1 if scale else 0)"),
+        ("learned", "(['gamma'] if scale else []) + (['beta'] if center else [])"),
+        ("vectors", "len(learned)"),
         ("statistics", "5 if renorm else 2"),
     ),
     weights=(
@@ -386,7 +395,11 @@ _BATCH_NORMALIZATION = Family(
             )
         ),
     ),
-    formula=Template("{str(vectors) + ' × channels + ' if vectors else ''}{statistics} × channels"),
+    formula=Template(
+        "{str(vectors) + ' × channels (' + join(learned, ', ') + ', trained) + ' if vectors "
+        "else ''}{statistics} × channels (moving mean, variance{', and renorm statistics' "
+        "if renorm else ''}: not trained)"
+    ),
     substituted=Template(
         "{str(vectors) + ' × ' + str(channels) + ' + ' if vectors else ''}{statistics} × {channels}"
     ),

@@ -296,7 +296,8 @@ _TORCH_LAYER_NORM = Family(
         ),
     ),
     formula=Template(
-        "{'0' if vectors == 0 else '2 × normalized_shape' if vectors == 2 else 'normalized_shape'}"
+        "{'0' if vectors == 0 else '2 × normalized_shape (weight, bias)' if vectors == 2 "
+        "else 'normalized_shape (weight)'}"
     ),
     substituted=AFFINE,
     call=Template(
@@ -364,7 +365,9 @@ _TORCH_BATCH_NORM = Family(
         ),
     ),
     formula=Template(
-        "{'0' if vectors == 0 else '2 × num_features' if vectors == 2 else 'num_features'}"
+        "{'0' if vectors == 0 else '2 × num_features (weight, bias)' if vectors == 2 else "
+        "'num_features (weight)'}{' + running mean, variance and count: buffers, not "
+        "parameters' if track_running_stats else ''}"
     ),
     substituted=AFFINE,
     call=Template(

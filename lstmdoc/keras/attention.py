@@ -70,7 +70,11 @@ def _multi_head_attention(config: Mapping[str, Any], shapes: Shapes) -> Derivati
         use_bias=bias,
         use_gate=gate,
     )
-    return Derivation(children=tuple(children), compose=lambda _formulas: counted.substituted)
+    return Derivation(
+        children=tuple(children),
+        compose=lambda _formulas: counted.substituted,
+        legend=counted.formula,
+    )
 
 
 def _grouped_query_attention(config: Mapping[str, Any], shapes: Shapes) -> Derivation:

@@ -45,14 +45,15 @@ def _conv(config: Mapping[str, Any], shapes: Shapes) -> Derivation:
     rank = lora_rank(config)
     # With LoRA the full kernel is frozen, and the low-rank factors train instead.
     weights = [replace(w, trainable=w.name != "kernel" or not rank) for w in counted.weights]
-    formula = counted.substituted
+    formula, legend = counted.substituted, counted.formula
     if rank:
         weights += [
             Weight("lora_kernel_a", (*sizes, inputs // groups, rank), True),
             Weight("lora_kernel_b", (rank, filters), True),
         ]
         formula += f" + {rank} × ({window} × {inputs // groups} + {filters})"
-    return Derivation(tuple(weights), formula)
+        legend += " + rank × (window × channels / groups + filters) (LoRA)"
+    return Derivation(tuple(weights), formula, legend=legend)
 
 
 def _conv_transpose(config: Mapping[str, Any], shapes: Shapes) -> Derivation:
@@ -66,31 +67,39 @@ def _conv_transpose(config: Mapping[str, Any], shapes: Shapes) -> Derivation:
 
 
 def _depthwise_conv(config: Mapping[str, Any], shapes: Shapes) -> Derivation:
+    # A convolution with one group per input channel: channels × depth_multiplier
+    # filters, each over the window of one channel.
     inputs = channels(config, shapes.first)
-    sizes, window = _window(config)
-    multiplier = int(config["depth_multiplier"])
+    sizes, _ = _window(config)
+    multiplier, bias = int(config["depth_multiplier"]), bool(config["use_bias"])
     weights = [Weight("kernel", (*sizes, inputs, multiplier), True)]
-    if config["use_bias"]:
+    if bias:
         weights.append(Weight("bias", (multiplier * inputs,), True))
-        return Derivation(tuple(weights), f"{inputs} × {multiplier} × ({window} + 1)")
-    return Derivation(tuple(weights), f"{inputs} × {multiplier} × {window}")
+    formula = formulas.convolution(inputs * multiplier, sizes, inputs, groups=inputs, bias=bias)
+    legend = "channels × depth_multiplier × " + ("(window × 1 + 1)" if bias else "window × 1")
+    return Derivation(tuple(weights), formula, legend=legend)
 
 
 def _separable_conv(config: Mapping[str, Any], shapes: Shapes) -> Derivation:
+    # A depthwise convolution without bias, then a 1 × 1 convolution over its outputs.
     inputs = channels(config, shapes.first)
-    sizes, window = _window(config)
+    sizes, _ = _window(config)
     multiplier, filters = int(config["depth_multiplier"]), int(config["filters"])
+    bias = bool(config["use_bias"])
     weights = [
         Weight("depthwise_kernel", (*sizes, inputs, multiplier), True),
         Weight("pointwise_kernel", (*(1,) * len(sizes), multiplier * inputs, filters), True),
     ]
-    depthwise = f"{window} × {inputs} × {multiplier}"
-    if config["use_bias"]:
+    if bias:
         weights.append(Weight("bias", (filters,), True))
-        return Derivation(
-            tuple(weights), f"{depthwise} + {filters} × ({inputs} × {multiplier} + 1)"
-        )
-    return Derivation(tuple(weights), f"{depthwise} + {filters} × {inputs} × {multiplier}")
+    depthwise = formulas.convolution(inputs * multiplier, sizes, inputs, groups=inputs, bias=False)
+    pointwise = formulas.dense(filters, inputs * multiplier, bias=bias)
+    legend = (
+        "channels × depth_multiplier × window × 1 (depthwise) + filters × "
+        + ("(channels × depth_multiplier + 1)" if bias else "channels × depth_multiplier")
+        + " (pointwise)"
+    )
+    return Derivation(tuple(weights), f"{depthwise} + {pointwise}", legend=legend)
 
 
 def _conv_lstm(config: Mapping[str, Any], shapes: Shapes) -> Derivation:

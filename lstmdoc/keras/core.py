@@ -28,7 +28,9 @@ def _dense(config: Mapping[str, Any], shapes: Shapes) -> Derivation:
     rank = lora_rank(config)
     # With LoRA the full kernel is frozen, and the low-rank factors train instead.
     weights = [replace(w, trainable=w.name != "kernel" or not rank) for w in counted.weights]
-    return with_lora(weights, counted.substituted, rank, "lora_kernel", features, units)
+    return with_lora(
+        weights, counted.substituted, rank, "lora_kernel", features, units, counted.formula
+    )
 
 
 def _embedding(config: Mapping[str, Any], _shapes: Shapes) -> Derivation:
@@ -36,11 +38,11 @@ def _embedding(config: Mapping[str, Any], _shapes: Shapes) -> Derivation:
     counted = breakdown("embedding", input_dim=rows, output_dim=columns)
     rank = lora_rank(config)
     weights = [replace(weight, trainable=not rank) for weight in counted.weights]
-    formula = counted.substituted
+    formula, legend = counted.substituted, counted.formula
     if config.get("tie_weights") is False:  # ReversibleEmbedding's own output projection
         weights.append(Weight("reverse_embeddings", (columns, rows), True))
-        formula = f"2 × {formula}"
-    return with_lora(weights, formula, rank, "lora_embeddings", rows, columns)
+        formula, legend = f"2 × {formula}", f"2 × {legend} (and its own output projection)"
+    return with_lora(weights, formula, rank, "lora_embeddings", rows, columns, legend)
 
 
 def _einsum_dense(config: Mapping[str, Any], shapes: Shapes) -> Derivation:

@@ -28,7 +28,7 @@ def _batch_normalization(config: Mapping[str, Any], shapes: Shapes) -> Derivatio
         scale=bool(config["scale"]),
         renorm=bool(config.get("renorm")),
     )
-    return Derivation(counted.weights, counted.substituted)
+    return Derivation(counted.weights, counted.substituted, legend=counted.formula)
 
 
 def _axes_shape(config: Mapping[str, Any], shape: Shape) -> tuple[int, ...]:
@@ -45,7 +45,7 @@ def _layer_normalization(config: Mapping[str, Any], shapes: Shapes) -> Derivatio
         scale=bool(config["scale"]),
         rms_scaling=bool(config.get("rms_scaling")),
     )
-    return Derivation(counted.weights, counted.substituted)
+    return Derivation(counted.weights, counted.substituted, legend=counted.formula)
 
 
 def _rms_normalization(config: Mapping[str, Any], shapes: Shapes) -> Derivation:

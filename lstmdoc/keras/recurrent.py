@@ -39,7 +39,7 @@ def _recurrent(kind: str) -> Rule:
         if family.layer == "GRU":
             arguments["reset_after"] = bool(config["reset_after"])
         counted = breakdown(family, arguments)
-        return Derivation(counted.weights, counted.substituted)
+        return Derivation(counted.weights, counted.substituted, legend=counted.formula)
 
     return rule
 

@@ -145,7 +145,13 @@ def lora_rank(config: Mapping[str, Any]) -> int:
 
 
 def with_lora(
-    weights: Sequence[Weight], formula: str, rank: int, name: str, rows: int, columns: int
+    weights: Sequence[Weight],
+    formula: str,
+    rank: int,
+    name: str,
+    rows: int,
+    columns: int,
+    legend: str | None = None,
 ) -> Derivation:
     """Add LoRA's two low-rank factors, ``name_a (rows, rank)`` and ``name_b (rank, columns)``.
 
@@ -158,7 +164,8 @@ def with_lora(
             Weight(f"{name}_b", (rank, columns), True),
         ]
         formula += f" + {rank} × ({rows} + {columns})"
-    return Derivation(tuple(weights), formula)
+        legend = None if legend is None else f"{legend} + rank × (rows + columns) (LoRA)"
+    return Derivation(tuple(weights), formula, legend=legend)
 
 
 def quantization(config: Mapping[str, Any]) -> str | None:

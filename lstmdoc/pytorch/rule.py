@@ -99,7 +99,9 @@ def weights(*named: tuple[str, Shape]) -> tuple[Weight, ...]:
 
 def derivation(counted: ParamBreakdown) -> Derivation:
     """A family's breakdown as a rule's derivation: its weights, buffers and formula."""
-    return Derivation(counted.weights, counted.substituted, buffers=counted.buffers)
+    return Derivation(
+        counted.weights, counted.substituted, buffers=counted.buffers, legend=counted.formula
+    )
 
 
 def flag(config: Config, key: str) -> bool:

@@ -59,6 +59,8 @@ class LayerRow:
             beneath it, as lstmdoc derives them, or ``None`` where it has no count.
         framework_buffer_size: the framework's count of them (PyTorch's
             ``sum(b.numel() for b in module.buffers())``), or ``None`` where not read.
+        legend: the formula in words, term for term (``4 × units × (features +
+            units + 1)``), where the rule that derived it has one.
         shared: the weights of this row counted in another, each as its name and the
             place it was first met (a tied weight); a whole layer met before is
             ``("", place)``. The framework counts them once, there, and so does lstmdoc.
@@ -80,6 +82,7 @@ class LayerRow:
     buffer_size: int | None = 0
     framework_buffer_size: int | None = None
     shared: tuple[tuple[str, str], ...] = ()
+    legend: str | None = None
 
     @property
     def agrees(self) -> bool:
@@ -139,6 +142,7 @@ class LayerRow:
             "buffers": [buffer.to_dict() for buffer in self.buffers],
             "buffer_size": self.buffer_size,
             "framework_buffer_size": self.framework_buffer_size,
+            "legend": self.legend,
             "shared": [{"weight": name, "with": place} for name, place in self.shared],
         }
 

@@ -76,6 +76,8 @@ class Derivation:
         buffers: the state it keeps that is not a parameter (PyTorch's buffers,
             such as a batch norm's ``running_mean``), which the framework does not
             count among the parameters.
+        legend: the formula in words, term for term, such as
+            ``4 × units × (features + units + 1)``, where the rule has one.
     """
 
     weights: tuple[Weight, ...] = ()
@@ -84,6 +86,7 @@ class Derivation:
     compose: Callable[[Sequence[str]], str] | None = None
     label: str | None = None
     buffers: tuple[Weight, ...] = ()
+    legend: str | None = None
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field, replace
 
 from lstmdoc.counting.breakdowns import Weight
-from lstmdoc.counting.formulas import shape_formula
+from lstmdoc.counting.formulas import shape_formula, summed
 from lstmdoc.report.rows import LayerRow
 from lstmdoc.report.rules import Derivation, LayerNode, NoFormula, Rules, Spec
 from lstmdoc.report.sharing import Claims
@@ -40,7 +40,7 @@ __all__ = ["MAX_DEPTH", "walk_layer", "walk_members"]
 MAX_DEPTH = 64
 """How deep layers may nest: deeper configurations are refused as malformed."""
 
-_SUMMED_TERMS = 6  # a container's formula lists up to this many counts, then says "sum of"
+_SUMMED_TERMS = 6  # a container's formula lists up to this many counts, then the first and last
 
 
 @dataclass
@@ -170,6 +170,8 @@ class _Walk:
             basis="shared" if shared and not kept and not derivation.children else "formula",
             buffers=derivation.buffers,
         )
+        if derivation.legend and not shared and not added:
+            head = replace(head, legend=derivation.legend)
         if shared:
             where = "; ".join(f"{name} is {owner}" for name, owner in shared)
             head = replace(
@@ -386,16 +388,19 @@ def _row(
 
 
 def _summed(heads: Sequence[LayerRow], weights: Sequence[Weight]) -> str | None:
-    """A container's formula: the counts of the rows beneath it (and of its own weights)."""
+    """A container's formula: the counts of the rows beneath it (and of its own weights).
+
+    ``16,640 + 128``, written as the count column writes them; past six, the number
+    of rows added and the first and last: ``8 rows: 16,640 + 128 + … + 4,160``.
+    """
     counts = [head.params for head in heads if head.params != 0]
     counts += [weight.count for weight in weights]
     if any(count is None for count in counts):
         return None
-    if not counts:
-        return "0"
-    if len(counts) > _SUMMED_TERMS:
-        return f"sum of the {len(counts)} rows below"
-    return " + ".join(str(count) for count in counts)
+    known = [count for count in counts if count is not None]
+    if len(known) > _SUMMED_TERMS:
+        return f"{len(known)} rows: {known[0]:,} + {known[1]:,} + … + {known[-1]:,}"
+    return summed(known)
 
 
 def _shown(rows: Sequence[LayerRow]) -> list[LayerRow]:

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from keras import layers
 
 import lstmdoc
+from tests._formulas import evaluate, terms
 from tests._keras_models import (
     SIZES,
     SMALL,
@@ -49,11 +50,47 @@ class TestAttention:
         assert {row.layer for row in rows[1:]} == {"EinsumDense"}
 
     def test_multi_head_attention_term_by_term(self):
-        """2 heads of key_dim 4 on 6 features: 2 × (4 × (6 + 6 + 2) + 4 × (6 + 6 + 1)) + 6."""
+        """2 heads of key_dim 4 on 6 features: query, key, value and output, in Keras' order."""
         (attention, *projections) = explained(layers.MultiHeadAttention(2, 4), (5, 6), (5, 6))
-        assert attention.formula == "2 × (4 × (6 + 6 + 2) + 4 × (6 + 6 + 1)) + 6"
+        assert attention.formula == (
+            "2 × 4 × (6 + 1) + 2 × 4 × (6 + 1) + 2 × 4 × (6 + 1) + 6 × (2 × 4 + 1)"
+        )
+        assert attention.legend == (
+            "heads × key_dim × (query + 1) + heads × key_dim × (key + 1) + heads × value_dim "
+            "× (value + 1) + output × (heads × value_dim + 1)"
+        )
+        assert [row.name.split("/")[-1] for row in projections] == [
+            "query",
+            "key",
+            "value",
+            "attention_output",
+        ]
         assert [row.params for row in projections] == [56, 56, 56, 54]
         assert attention.params == 222
+
+    @SWEEP
+    @given(
+        heads=SMALL,
+        key_dim=SMALL,
+        value_dim=SMALL,
+        widths=st.lists(SIZES, min_size=3, max_size=3),
+        bias=st.booleans(),
+        gate=st.booleans(),
+    )
+    def test_each_term_of_the_formula_is_a_projection(
+        self, heads, key_dim, value_dim, widths, bias, gate
+    ):
+        """The formula reads like the derivation: its terms are the projections' counts, in order."""
+        layer = layers.MultiHeadAttention(
+            heads, key_dim, value_dim=value_dim, use_bias=bias, use_gate=gate
+        )
+        query, value, key = widths
+        attention, *projections = explained(
+            layer, (4, query), (5, value), (5, key), call=lambda mha, x: mha(*x)
+        )
+        assert [evaluate(term) for term in terms(str(attention.formula))] == [
+            row.params for row in projections
+        ]
 
     @SWEEP
     @given(

@@ -119,9 +119,9 @@ class TestContainers:
         assert all(row.agrees for row in rows)
 
     def test_more_than_six_terms_are_named_by_count(self):
-        """Seven layers beneath are summed as "sum of the 7 rows below", not seven numbers."""
+        """Seven layers beneath are summed as "7 rows: " and their first and last counts."""
         rows, _ = walk_layer(box("block", *(leaf(f"l{i}", i + 1) for i in range(7))), RULES)
-        assert rows[0].formula == "sum of the 7 rows below"
+        assert rows[0].formula == "7 rows: 1 + 2 + … + 7"
         assert rows[0].params == 28
 
     def test_an_underived_layer_leaves_its_container_underived(self):
