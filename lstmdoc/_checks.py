@@ -144,6 +144,30 @@ def first_line(error: BaseException | str, *, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def shown(text: str) -> str:
+    """``text`` safe to print: control characters, escapes and bidi overrides written out.
+
+    A name read from a file can hold an escape sequence that clears a terminal or
+    retitles its window, a carriage return that overwrites the line, or a
+    right-to-left override that makes it read backwards. Each such character
+    (Unicode's control, format and separator categories) is shown as Python writes
+    it, ``\\x1b`` or ``\\u202e``; everything else is left as it is.
+    """
+    if text.isprintable():
+        return text  # the common case, at C speed
+    return "".join(
+        character if character.isprintable() or character == " " else _escaped(character)
+        for character in text
+    )
+
+
+def _escaped(character: str) -> str:
+    code = ord(character)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
 def _is_bool(value: Any) -> bool:
     numpy = sys.modules.get("numpy")
     return isinstance(value, bool) or (numpy is not None and isinstance(value, numpy.bool_))
