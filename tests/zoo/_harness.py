@@ -1,10 +1,10 @@
 """The zoo's runner: build a model, explain it live and from its saved files, check each answer.
 
 A zoo is data: a list of :class:`Model` (a name, a builder, the files to round-trip and
-the checks lstmdoc is known to fail today), in ``_keras_zoo`` and ``_torch_zoo``.
-:func:`outcome` builds a model once, runs every check on it and keeps the
-:class:`Outcome`; the parametrized tests read it one check at a time, and the terminal
-summary prints every outcome as a table (``_table``).
+the checks lstmdoc is known to fail today, from ``_known``), in ``_keras_zoo`` and
+``_torch_zoo``. :func:`outcome` builds a model once, runs every check on it and keeps
+the :class:`Outcome`; the parametrized tests read it one check at a time, and the
+terminal summary prints every outcome as a table (``_table``).
 
 The truth each check holds lstmdoc to is the framework's, read here, never lstmdoc's own
 ``framework_params``: Keras' ``model.count_params()``, and PyTorch's

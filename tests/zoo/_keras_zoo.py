@@ -19,6 +19,7 @@ from keras import layers
 
 import lstmdoc
 from tests.zoo._harness import FileFormat, Model, grouped
+from tests.zoo._known import KERAS_KNOWN
 
 # --- the framework, as the runner asks it ---------------------------------------------
 
@@ -321,54 +322,6 @@ SMALL = {
     ),
 }
 
-# What lstmdoc gets wrong on these today, each a strict expected failure (see _harness):
-# remove an entry once the fix makes its check pass (the run fails until then).
-_HUB_FILE = (
-    "a .keras file of keras-hub's registered classes collapses to one 'not derived' row, "
-    "so there is no total (issue 21)"
-)
-_QUANTIZED = "quantized Embedding, Dense and EinsumDense are 'not derived' (issue 20)"
-KNOWN: dict[str, dict[str, str]] = {
-    "ConvNeXtTiny": {
-        "rules": "LayerScale (keras.src.applications.convnext) is a custom class: a sum of "
-        "rows declared with add_weight, named variable (issue 20)",
-        "file-keras": "LayerScale has no count from a file, so there is no total",
-    },
-    "InceptionResNetV2": {
-        "file-keras": "CustomScaleLayer (keras.src.applications.inception_resnet_v2), which "
-        "holds no weights, has no count from a file, so there is no total",
-    },
-    **{
-        name: {"file-keras": _HUB_FILE}
-        for name in HUB
-        if name not in {"hub_gpt2_causal_lm", "hub_gemma_causal_lm"}
-    },
-    "hub_gpt2_causal_lm": {
-        "differs": "the CausalLM reuses backbone.token_embedding at the top level, and the "
-        "backbone's row loses it: lstmdoc 4,736, Keras 5,760",
-        "file-keras": _HUB_FILE,
-    },
-    "hub_gemma_causal_lm": {
-        "differs": "the CausalLM reuses backbone.token_embedding at the top level, and the "
-        "backbone's row loses it: lstmdoc 3,152, Keras 4,176",
-        "file-keras": _HUB_FILE,
-    },
-    "shared_dense": {
-        "differs": "the shared Dense is counted in the outer model only: inner DIFFERS "
-        "(lstmdoc 0, Keras 20)",
-        "file-keras": "from the file the shared Dense counts twice: 40 against 20, and the text "
-        "says both DISAGREEMENT and that every count agrees",
-    },
-    **{
-        f"quantized_{mode}": {
-            "total": f"{_QUANTIZED}: no total",
-            "rules": _QUANTIZED,
-            "file-keras": f"{_QUANTIZED}: no total from the file either",
-        }
-        for mode in ("int8", "int4", "float8")
-    },
-}
-
 
 def _models() -> Iterator[Model]:
     every = ("keras", "h5", "weights.h5")
@@ -381,14 +334,14 @@ def _models() -> Iterator[Model]:
             # Writing the formats lstmdoc does not read yet adds seconds per large model
             # and nothing the .keras file does not show: three stand for the rest.
             every if name in {"MobileNet", "ResNet50", "ConvNeXtTiny"} else ("keras",),
-            KNOWN.get(name, {}),
+            KERAS_KNOWN.get(name, {}),
         )
     for name, (build, why) in HUB.items():
         # keras-hub's classes are registered custom objects, which Keras 2's format
         # does not hold.
-        yield Model(name, build, KERAS, why, ("keras", "weights.h5"), KNOWN.get(name, {}))
+        yield Model(name, build, KERAS, why, ("keras", "weights.h5"), KERAS_KNOWN.get(name, {}))
     for name, (build, why) in SMALL.items():
-        yield Model(name, build, KERAS, why, every, KNOWN.get(name, {}))
+        yield Model(name, build, KERAS, why, every, KERAS_KNOWN.get(name, {}))
 
 
 ZOO = [dataclasses.replace(model, position=index) for index, model in enumerate(_models())]
