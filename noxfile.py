@@ -18,6 +18,13 @@ nox.options.default_venv_backend = "uv|virtualenv"
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 # TensorFlow's C++ start-up lines are not ours to show; keep test and build logs readable.
 QUIET_TENSORFLOW = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0"}
+# The zoo builds Keras models on TensorFlow and never reaches for a model hub.
+ZOO_ENVIRONMENT = {
+    **QUIET_TENSORFLOW,
+    "KERAS_BACKEND": "tensorflow",
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+}
 # Every kernel and test process imports TensorFlow afresh: compile its modules once, at
 # install, not in each process (uv does not by default, and with PYTHONDONTWRITEBYTECODE
 # set nothing would ever cache them). This makes each executed page about 1.7x faster.
@@ -100,6 +107,28 @@ def torch(session: nox.Session) -> None:
     session.run(
         "pytest", "tests/pytorch/against_torch", *session.posargs, env={"KERAS_BACKEND": "torch"}
     )
+
+
+@nox.session(default=False, python="3.11", venv_backend="virtualenv")
+def zoo(session: nox.Session) -> None:
+    """Explain real models, live and from their files, against Keras' and PyTorch's own counts.
+
+    Builds keras.applications, keras-hub, transformers, torchvision and timm models from
+    small configurations (tests/zoo; no weights are downloaded), holds each report to
+    the framework's count, and prints a table of every model's rows and checks, the
+    share of rows derived by a rule, and what lstmdoc gets wrong. Arguments after --
+    go to pytest, e.g. -- -k gpt2.
+    """
+    # pip, not uv, as for the torch session: pip finds the CPU wheel of the pinned torch,
+    # and with it torchvision's wheel needs no other torch.
+    _install(session, "zoo")
+    session.run(
+        "python", "-c", "import torch; assert torch.__version__ == '2.13.0+cpu', torch.__version__"
+    )
+    # One process: two pytest-xdist workers took more CPU time in all than one process
+    # (each imports TensorFlow and PyTorch, and their threads compete for two cores).
+    # -rfE: the table's findings name every known failure; pytest lists only the rest.
+    session.run("pytest", "tests/zoo", "-rfE", *session.posargs, env=ZOO_ENVIRONMENT)
 
 
 @nox.session(default=False, reuse_venv=True)

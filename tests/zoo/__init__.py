@@ -1,0 +1,1 @@
+"""The zoo: lstmdoc on real architectures, built from configurations, against each framework."""
