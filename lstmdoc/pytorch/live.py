@@ -96,7 +96,10 @@ def _spec(module: Any, name: str) -> Spec:
     by its base class's rule, and shown as both: ``BatchNormAct2d (BatchNorm2d)``.
     """
     cls = type(module)
-    base = registry.base_class(cls)
+    # A parametrized module (weight_norm, spectral_norm ...) computes its weight from the
+    # parameters of its parametrizations: it is explained through them, not its base rule.
+    parametrized = getattr(module, "parametrizations", None) is not None
+    base = None if parametrized else registry.base_class(cls)
     spec = Spec(
         class_name=(base or cls).__name__,
         module=(base or cls).__module__,
@@ -105,8 +108,8 @@ def _spec(module: Any, name: str) -> Spec:
         subclass=base is not None and base is not cls,
     )
     config: dict[str, Any] = {"name": name}
-    rule = registry.MODULE_RULES.get(spec.class_name)
-    if rule is not None and registry.is_builtin(spec):
+    rule = registry.rule_for(spec)
+    if rule is not None:
         for read in rule.reads:
             attribute = read.rstrip("?")
             if not hasattr(module, attribute):

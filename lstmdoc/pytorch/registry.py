@@ -8,7 +8,8 @@ modules (``torch/nn/modules/linear.py``, ``conv.py``, ``rnn.py`` ...):
 :mod:`~lstmdoc.pytorch.linear`, :mod:`~lstmdoc.pytorch.sparse`,
 :mod:`~lstmdoc.pytorch.conv`, :mod:`~lstmdoc.pytorch.normalization`,
 :mod:`~lstmdoc.pytorch.batchnorm`, :mod:`~lstmdoc.pytorch.activation` and
-:mod:`~lstmdoc.pytorch.rnn`; this module gathers them into :data:`MODULE_RULES`, and
+:mod:`~lstmdoc.pytorch.rnn`, and for some of transformers' and timm's classes
+:mod:`~lstmdoc.pytorch.third_party`; this module gathers them into :data:`MODULE_RULES`, and
 :data:`RULES`, what the walk of :mod:`lstmdoc.report.walk` reads.
 
 A live module gives its spec (:mod:`lstmdoc.pytorch.live` reads each attribute in
@@ -25,6 +26,7 @@ from dataclasses import replace
 
 from lstmdoc.pytorch import activation, batchnorm, conv, linear, normalization, rnn, sparse
 from lstmdoc.pytorch.rule import Recogniser, Shape, TorchRule
+from lstmdoc.pytorch.third_party import THIRD_PARTY_RULES
 from lstmdoc.report.rules import Derivation, NoFormula, Rules, Spec
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "derive",
     "is_builtin",
     "is_model",
+    "rule_for",
     "tensors_of",
 ]
 
@@ -79,6 +82,13 @@ CONTAINERS = frozenset({"Sequential", "ModuleList", "ModuleDict", "ParameterList
 """PyTorch's containers: the modules, or parameters, they hold are explained one by one."""
 
 
+def rule_for(spec: Spec) -> TorchRule | None:
+    """The rule of a spec's class: ``torch.nn``'s by name, another library's by module and name."""
+    if is_builtin(spec):
+        return MODULE_RULES.get(spec.class_name)
+    return THIRD_PARTY_RULES.get(f"{spec.module}.{spec.class_name}")
+
+
 def is_builtin(spec: Spec) -> bool:
     """Whether the spec names one of PyTorch's own classes, not a user's class of that name."""
     # torch.nn.modules holds every class with a rule; elsewhere, such as the
@@ -95,7 +105,7 @@ def derive(spec: Spec) -> Derivation | NoFormula | None:
         class without a rule (a container, a custom module, or a built-in lstmdoc
         has no formula for).
     """
-    rule = MODULE_RULES.get(spec.class_name) if is_builtin(spec) else None
+    rule = rule_for(spec)
     if rule is None:
         return None
     missing = [key for key in rule.keys if key not in spec.config]
@@ -118,8 +128,7 @@ def base_class(cls: type) -> type | None:
     A user's ``class MyConv(nn.Conv2d)`` is a ``Conv2d`` with whatever it adds.
     """
     for base in cls.__mro__:
-        spec = Spec(class_name=base.__name__, module=base.__module__)
-        if base.__name__ in MODULE_RULES and is_builtin(spec):
+        if rule_for(Spec(class_name=base.__name__, module=base.__module__)) is not None:
             return base
     return None
 

@@ -125,6 +125,7 @@ class _Walk:
         inside = path + self.rules.separator
         groups = [
             self.rows(node.sublayer(child), inside, depth + 1, trainable)
+            or [self._nothing(child, inside, depth + 1)]
             for child in derivation.children
         ]
         if node.spec.subclass:  # what a subclass adds, beneath what its base class makes
@@ -194,6 +195,7 @@ class _Walk:
             [self._declared(node, weight, inside, depth + 1, trainable)]
             for weight in node.declared_weights() or ()
         ]
+        inner = [group for group in inner if group]  # a weightless layer met again shows nothing
         heads = [group[0] for group in inner]
         head = _row(
             path,
@@ -298,6 +300,22 @@ class _Walk:
                 shared=(("", first),),
             )
         ]
+
+    def _nothing(self, spec: Spec, prefix: str, depth: int) -> LayerRow:
+        """A layer a rule builds that was met before and holds nothing: a row of zeros."""
+        return LayerRow(
+            name=prefix + spec.name,
+            layer=spec.label or spec.class_name,
+            depth=depth,
+            formula="0",
+            params=0,
+            trainable_params=0,
+            non_trainable_params=0,
+            framework_params=0,
+            derived=True,
+            basis="shared",
+            framework_buffer_size=0 if self.rules.buffers else None,
+        )
 
     def _counted(
         self, node: LayerNode, path: str, start: tuple[int, int]

@@ -88,8 +88,8 @@ class Keras:
     def underived(self, model: Any, report: lstmdoc.ModelReport) -> list[str]:
         found = []
         for row in report.rows:
-            if row.basis == "formula":
-                continue
+            if row.basis in ("formula", "shared"):
+                continue  # derived, or a place a layer met before is shown again, adding 0
             layer = _layer_at(model, row.name.split("/"))
             if layer is None or not _own_weights(layer):
                 continue  # a weight's row, or a container: judged by its layer's own row

@@ -137,8 +137,8 @@ class PyTorch:
             # its parameters were listed as declared rows instead.
             found.append(f"{_label(type(model))} (the model itself): declared")
         for row in report.rows:
-            if row.basis == "formula":
-                continue
+            if row.basis in ("formula", "shared"):
+                continue  # derived, or a place a layer met before is shown again, adding 0
             module = _module_at(model, row.name)
             if module is None or not _own_state(module) or not _torch_base(type(module)):
                 # A parameter's row, a container (judged by its modules' rows), or a
