@@ -24,6 +24,8 @@ from typing import Any, NoReturn
 import lstmdoc
 from lstmdoc import _checks, counting, explaining
 from lstmdoc.counting.family import Argument, Family
+from lstmdoc.report.presentation import COLUMNS
+from lstmdoc.report.text import terminal_width
 
 __all__ = ["main"]
 
@@ -138,7 +140,37 @@ def build_parser() -> argparse.ArgumentParser:
     explain_command.add_argument(
         "file", metavar="FILE", help="a .keras file, or a .pt or .pth file holding a state_dict"
     )
-    explain_command.add_argument("--json", action="store_true", help="print JSON for scripts")
+    explain_command.add_argument(
+        "--json", action="store_true", help="print JSON for scripts: every row and column"
+    )
+    fit = explain_command.add_mutually_exclusive_group()
+    fit.add_argument(
+        "--wide",
+        action="store_true",
+        help="print every column and every cell whole, however wide (default: fit the "
+        "terminal, COLUMNS or 80)",
+    )
+    fit.add_argument(
+        "--width", type=_size("width", 20), metavar="N", help="fit the table in N columns"
+    )
+    explain_command.add_argument(
+        "--depth",
+        type=_size("depth", 0),
+        metavar="N",
+        help="fold the layers nested deeper than N into the layer that holds them "
+        "(0: the model's own layers only)",
+    )
+    explain_command.add_argument(
+        "--columns",
+        metavar="NAMES",
+        help=f"the columns to show, separated by commas, of: {', '.join(COLUMNS)}",
+    )
+    explain_command.add_argument(
+        "--sort",
+        choices=["params"],
+        help="params: where the parameters go, every layer that holds weights itself, "
+        "largest first",
+    )
     return parser
 
 
@@ -146,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
     arguments = build_parser().parse_args(argv)
     if arguments.command == "explain":
-        return _explain(arguments.file, as_json=arguments.json)
+        return _explain(arguments)
     family = counting.FAMILIES[arguments.layer]
     given = {
         argument.name: getattr(arguments, argument.name)
@@ -165,15 +197,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _print(text)
 
 
-def _explain(file: str, *, as_json: bool) -> int:
+def _explain(arguments: argparse.Namespace) -> int:
     """Run ``lstmdoc explain FILE``: print the report, or one line on stderr."""
     try:
-        report = explaining.explain_file(file)
+        columns = None if arguments.columns is None else arguments.columns.split(",")
+        report = explaining.explain_file(arguments.file)
+        if arguments.depth is not None:
+            report = report.folded(arguments.depth)
+        if arguments.sort == "params":
+            report = report.largest()
+        if arguments.json:
+            return _print(report.to_json())
+        width = arguments.width or (None if arguments.wide else terminal_width())
+        return _print(report.text(width, columns=columns, wide=arguments.wide))
     except (TypeError, ValueError, ImportError) as error:
         message = " ".join(str(error).split())  # one line, whatever the file held
-        print(f"lstmdoc explain: error: {message}", file=sys.stderr)
+        print(f"lstmdoc explain: error: {_checks.shown(message)}", file=sys.stderr)
         return USAGE_ERROR
-    return _print(report.to_json() if as_json else str(report))
 
 
 def _print(text: str) -> int:

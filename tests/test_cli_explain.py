@@ -72,7 +72,7 @@ class TestExplain:
     def test_prints_every_layer_and_keras_total(self, saved):
         """The table has a line per layer with Keras' stored count, and the model's total."""
         folder, model = saved
-        result = lstmdoc_command("explain", str(folder / "classifier.keras"))
+        result = lstmdoc_command("explain", str(folder / "classifier.keras"), "--wide")
         assert result.returncode == 0, result.stderr
         assert result.stderr == ""
         lines = result.stdout.splitlines()

@@ -1,69 +1,134 @@
-"""A :class:`~lstmdoc.report.table.Table` as HTML, for a notebook or a page.
+"""A :class:`~lstmdoc.report.table.Table` as HTML, for a notebook or a page, at any width.
 
 Layout only: every word and number is in the table already. Each layer's class sits
-under its name, so that the table fits beside a notebook's or a page's text; the
-styles are inline, so that the table reads the same in any notebook.
+under its name; the formula has a column of its own where there is room and moves
+under the name where there is not, so that on a phone a row's count stays in view
+beside its name. The styles travel with the table (a ``<style>`` scoped to it, and
+a container query on its own width), so it reads the same in JupyterLab, VS Code,
+a classic notebook or the docs site, in light and dark themes: it inherits the
+page's colours and only mixes them.
 """
 
 from __future__ import annotations
 
 import html
 
+from lstmdoc._checks import shown
 from lstmdoc.report.table import Column, Table
 
-__all__ = ["render"]
+__all__ = ["STYLE", "render"]
+
+# Scoped to .lstmdoc-report. Wide (the default): a table with a formula column. Narrow
+# (under 36em of the report's own width): each row a small grid, the name and the
+# count on its first line, the formula, then the other numbers, labelled, beneath.
+STYLE = """
+.lstmdoc-report { container-type: inline-size; max-width: 100%; }
+.lstmdoc-report table { border-collapse: collapse; font-size: 90%; margin: 0.5em 0;
+  font-variant-numeric: tabular-nums; }
+.lstmdoc-report caption { caption-side: top; text-align: left; padding: 0 0.5em 0.4em;
+  color: inherit; }
+.lstmdoc-report th, .lstmdoc-report td { padding: 0.15em 0.5em; text-align: left;
+  vertical-align: top; border-bottom: 1px solid color-mix(in srgb, currentColor 15%,
+  transparent); }
+.lstmdoc-report .n { text-align: right; white-space: nowrap; }
+.lstmdoc-report .name { overflow-wrap: anywhere; min-width: 6em; }
+.lstmdoc-report .kind { font-size: 85%; opacity: 0.75; }
+.lstmdoc-report .formula { overflow-wrap: anywhere; }
+.lstmdoc-report .alarm { font-weight: bold; }
+.lstmdoc-report .legend { font-size: 90%; margin: 0.3em 0; padding-left: 1.2em; }
+@container (max-width: 36em) {
+  .lstmdoc-report thead { display: none; }
+  .lstmdoc-report table, .lstmdoc-report tbody, .lstmdoc-report tfoot { display: block; }
+  .lstmdoc-report tr { display: grid; grid-template-columns: 1fr auto; column-gap: 0.5em;
+    padding: 0.3em 0; border-bottom: 1px solid color-mix(in srgb, currentColor 15%,
+    transparent); }
+  .lstmdoc-report td, .lstmdoc-report th { border: 0; padding: 0 0.25em; }
+  .lstmdoc-report .name { grid-column: 1; grid-row: 1; }
+  .lstmdoc-report .c-params { grid-column: 2; grid-row: 1; font-weight: bold; }
+  .lstmdoc-report .formula { grid-column: 1 / -1; font-size: 90%; }
+  .lstmdoc-report td.more { grid-column: 1 / -1; text-align: left; font-size: 85%; }
+  .lstmdoc-report td.more::before { content: attr(data-label) ": "; opacity: 0.75; }
+}
+"""
 
 
 def render(table: Table) -> str:
-    """Return the table as an HTML table, its caption the title, its sentences beneath."""
-    notes = "".join(f"<p>{html.escape(text)}</p>" for text in table.sentences)
-    caption = "caption-side: top; text-align: left; padding: 0 0.5em 0.4em; color: inherit"
+    """Return the table as HTML: its caption the title, its legend and sentences beneath."""
+    notes = "".join(f"<p>{_text(text)}</p>" for text in table.sentences)
+    style = f"<style>{STYLE}</style>"
     if table.total is None:
-        return f'<div class="lstmdoc-report"><p>{html.escape(table.title)}</p>{notes}</div>'
-    layer = Column("layer", wraps=True)
+        return f'<div class="lstmdoc-report">{style}<p>{_text(table.title)}</p>{notes}</div>'
     head = "".join(
-        _cell(html.escape(column.title), column, "th") for column in (layer, *table.columns)
+        f'<th scope="col" class="{_classes(column)}">{_text(column.title)}</th>'
+        for column in (Column("name", "layer"), *table.columns)
     )
-    body = []
-    for line in table.lines:
-        cells = [
-            _cell(
-                f"{_breakable_name(html.escape(line.name))}<br>"
-                f'<span style="font-size: 85%; opacity: 0.75">{html.escape(line.kind)}</span>',
-                layer,
-                depth=line.depth,
-            )
-        ]
-        for column, text in zip(table.columns, line.cells, strict=True):
-            shown = html.escape(text)
-            if column.title == "check" and line.alarm:
-                shown = f"<strong>{html.escape(line.alarm)}</strong>"
-            elif column.wraps:
-                shown = _breakable_between_terms(shown)
-            cells.append(_cell(shown, column))
-        body.append(f"<tr>{''.join(cells)}</tr>")
-    foot = _cell(html.escape(table.total.name), layer, "th") + "".join(
-        _cell(html.escape(text), column)
-        for column, text in zip(table.columns, table.total.cells, strict=True)
+    body = "".join(
+        _row(line.name, line.kind, line.cells, table.columns, line.depth, line.alarm)
+        for line in table.lines
+    )
+    foot = _row(table.total.name, "", table.total.cells, table.columns, 0, None, tag="th")
+    legend = (
+        '<ul class="legend">'
+        + "".join(f"<li>{_text(kind)}: {_text(words)}</li>" for kind, words in table.legend)
+        + "</ul>"
+        if table.legend
+        else ""
     )
     return (
-        '<div class="lstmdoc-report">'
-        f'<table style="font-size: 90%"><caption style="{caption}">'
-        f"{html.escape(table.title)}</caption>"
-        f"<thead><tr>{head}</tr></thead>"
-        f"<tbody>{''.join(body)}</tbody>"
-        f"<tfoot><tr>{foot}</tr></tfoot></table>{notes}</div>"
+        f'<div class="lstmdoc-report">{style}<table><caption>{_text(table.title)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody><tfoot>{foot}</tfoot></table>"
+        f"{_legend_intro(legend)}{legend}{notes}</div>"
     )
 
 
-def _cell(text: str, column: Column, tag: str = "td", *, depth: int = 0) -> str:
-    # Numbers right-aligned, nested rows indented, and lines broken only where they may
-    # be (a header between words, a formula between its terms).
-    align = "right" if column.numeric else "left"
-    indent = f"; padding-left: {0.5 + 1.5 * depth:g}em" if depth else ""
-    wrap = "normal" if tag == "th" or column.wraps else "nowrap"
-    style = f"padding: 0.15em 0.5em; white-space: {wrap}; text-align: {align}{indent}"
-    return f'<{tag} style="{style}">{text}</{tag}>'
+# --- private helpers ----------------------------------------------------------------
+
+
+def _row(
+    name: str,
+    kind: str,
+    cells: tuple[str, ...],
+    columns: tuple[Column, ...],
+    depth: int,
+    alarm: str | None,
+    *,
+    tag: str = "td",
+) -> str:
+    indent = f' style="padding-left: {0.5 + 1.5 * depth:g}em"' if depth else ""
+    label = f'<span class="kind">{_text(kind)}</span>' if kind else ""
+    first = (
+        f'<{tag} class="name"{indent}>{_breakable_name(_text(name))}'
+        f"{'<br>' if label else ''}{label}</{tag}>"
+    )
+    rest = []
+    for column, cell in zip(columns, cells, strict=True):
+        text = _text(cell)
+        if column.key == "check" and alarm:
+            text = f'<span class="alarm">{_text(alarm)}</span>'
+        elif column.wraps:
+            text = _breakable_between_terms(text)
+        kept = column.key in {"formula", "params"}
+        rest.append(
+            f'<td class="{_classes(column)}{"" if kept else " more"}" '
+            f'data-label="{_text(column.title)}">{text}</td>'
+        )
+    return f"<tr>{first}{''.join(rest)}</tr>"
+
+
+def _classes(column: Column) -> str:
+    return (
+        f"c-{column.key}"
+        + (" n" if column.numeric else "")
+        + (" formula" if column.key == "formula" else "")
+    )
+
+
+def _legend_intro(legend: str) -> str:
+    return "<p>The formulas in words:</p>" if legend else ""
+
+
+def _text(text: str) -> str:
+    return html.escape(shown(text))
 
 
 def _breakable_between_terms(formula: str) -> str:

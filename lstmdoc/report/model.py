@@ -12,9 +12,11 @@ optimizer, an :class:`~lstmdoc.report.rows.OptimizerRow`. ``str(report)`` and
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
+from lstmdoc._checks import size
 from lstmdoc.report import html, presentation, text
 from lstmdoc.report.rows import LayerRow, OptimizerRow, total
 from lstmdoc.report.table import Table
@@ -123,17 +125,115 @@ class ModelReport:
         }
 
     def to_json(self, *, indent: int | None = 2) -> str:
-        """Return :meth:`to_dict` as a JSON string."""
-        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+        """Return :meth:`to_dict` as a JSON string, with every name whole.
+
+        Characters that could act on a terminal or reorder text (controls, and
+        Unicode's format characters such as a right-to-left override) are written as
+        ``\\u`` escapes; JSON reads them back as they were.
+        """
+        written = json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+        return written if written.isprintable() else _escaped(written)
+
+    def text(
+        self, width: int | None = None, *, columns: Sequence[str] | None = None, wide: bool = False
+    ) -> str:
+        """Return the report as text, fitted to ``width`` columns (``None``: no limit).
+
+        Args:
+            width: the columns to fit the text in; the formula wraps, long names and
+                classes are cut with an ellipsis, and the sentences are wrapped.
+            columns: the columns to show, of :data:`lstmdoc.report.presentation.COLUMNS`
+                (``share`` and ``output`` are shown only when asked for).
+            wide: every column and every cell whole, whatever the width.
+        """
+        table = presentation.table(self, columns=columns, compact=not wide)
+        return text.render(table, None if wide else width)
 
     def __str__(self) -> str:
-        """Return the report as a plain-text table for a terminal."""
-        return text.render(self.table())
+        """Return the report as text fitted to the terminal (``COLUMNS``, else 80 columns)."""
+        return self.text(text.terminal_width())
 
     def _repr_html_(self) -> str:
         """Return the report as an HTML table, as Jupyter and the docs site show it."""
         return html.render(self.table())
 
-    def table(self) -> Table:
-        """The report as its text and HTML forms show it: title, columns, lines and sentences."""
-        return presentation.table(self)
+    def table(self, *, columns: Sequence[str] | None = None, compact: bool = True) -> Table:
+        """The report as its text and HTML forms show it: title, columns, lines and sentences.
+
+        See :func:`lstmdoc.report.presentation.table` for ``columns`` and ``compact``.
+        """
+        return presentation.table(self, columns=columns, compact=compact)
+
+    def folded(self, depth: int) -> ModelReport:
+        """The report with the rows deeper than ``depth`` folded into the rows above them.
+
+        ``depth=0`` keeps the model's own layers; their counts already hold what is
+        beneath them, so every total stays the same.
+        """
+        depth = size("depth", depth, minimum=0)
+        return replace(self, rows=tuple(row for row in self.rows if row.depth <= depth))
+
+    def largest(self) -> ModelReport:
+        """Where the parameters go: every row that holds weights itself, largest first.
+
+        Each row is named by its full path and counts only the weights it holds itself,
+        not those of the rows beneath it, so the rows still add up to the total.
+        """
+        own = []
+        for index, row in enumerate(self.rows):
+            children = _children(self.rows, index)
+            if not children:
+                own.append(replace(row, depth=0))
+                continue
+            weights = sum(weight.count for weight in row.weights)
+            if weights:
+                beneath = [child.framework_params for child in children]
+                framework = (
+                    None
+                    if row.framework_params is None or None in beneath
+                    else row.framework_params - sum(count or 0 for count in beneath)
+                )
+                trainable = sum(w.count for w in row.weights if w.trainable)
+                own.append(
+                    replace(
+                        row,
+                        depth=0,
+                        params=weights,
+                        framework_params=framework,
+                        trainable_params=trainable,
+                        non_trainable_params=weights - trainable,
+                        formula=" + ".join(str(weight.count) for weight in row.weights),
+                        buffer_size=0,
+                        framework_buffer_size=0 if row.framework_buffer_size is not None else None,
+                    )
+                )
+        own.sort(key=lambda row: -(row.params if row.params is not None else -1))
+        return replace(self, rows=tuple(own))
+
+
+def _children(rows: Sequence[LayerRow], index: int) -> list[LayerRow]:
+    """The rows directly beneath ``rows[index]``."""
+    found = []
+    for row in rows[index + 1 :]:
+        if row.depth <= rows[index].depth:
+            break
+        if row.depth == rows[index].depth + 1:
+            found.append(row)
+    return found
+
+
+def _escaped(written: str) -> str:
+    """JSON text with its unprintable characters written as ``\\u`` escapes."""
+    return "".join(
+        character
+        if character.isprintable() or character in "\n "
+        else f"\\u{ord(character):04x}"
+        if ord(character) < 0x10000
+        else "".join(f"\\u{unit:04x}" for unit in _surrogates(ord(character)))
+        for character in written
+    )
+
+
+def _surrogates(code: int) -> tuple[int, int]:
+    code -= 0x10000
+    return 0xD800 + (code >> 10), 0xDC00 + (code & 0x3FF)

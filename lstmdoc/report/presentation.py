@@ -15,7 +15,7 @@ from typing import Protocol
 from lstmdoc.report.rows import LayerRow, OptimizerRow
 from lstmdoc.report.table import Column, Line, Table
 
-__all__ = ["Report", "disagreement_sentences", "table", "title"]
+__all__ = ["COLUMNS", "Report", "disagreement_sentences", "table", "title"]
 
 
 class Report(Protocol):
@@ -53,41 +53,69 @@ class Report(Protocol):
     def disagreements(self) -> tuple[LayerRow, ...]: ...
 
 
-def table(report: Report) -> Table:
-    """The report as a :class:`~lstmdoc.report.table.Table`."""
-    buffers = any(row.buffer_size or row.framework_buffer_size for row in report.rows)
-    # The proof first (lstmdoc's count, the framework's, and whether they agree), then
-    # the buffers the framework's count leaves out, then the trainable split: on a
-    # narrow screen the split is what scrolls away.
-    columns = (
-        Column("formula", wraps=True),
-        Column("lstmdoc", numeric=True),
-        Column(report.framework, numeric=True),
-        Column("check"),
-        *((Column("buffers", numeric=True),) if buffers else ()),
-        Column("trainable", numeric=True),
-        Column("non-trainable", numeric=True),
-    )
-    lines = tuple(_line(report, row, buffers=buffers) for row in report.rows)
-    total = Line(
-        "total",
-        "",
-        (
-            "",
-            _count(report.derived_params),
-            _count(report.total_params),
-            "",
-            *((_count(report.buffer_size),) if buffers else ()),
-            _count(report.trainable_params),
-            _count(report.non_trainable_params),
-        ),
-    )
+COLUMNS = (
+    "formula",
+    "params",
+    "framework",
+    "check",
+    "buffers",
+    "trainable",
+    "non_trainable",
+    "share",
+    "output",
+)
+"""Every column a report can show, in the order shown: the proof first (the formula,
+lstmdoc's count, the framework's, and whether they agree), then the buffers the
+framework's count leaves out, then the trainable split, the share of the total and
+the output shape. On a narrow screen what comes last is what scrolls away."""
+
+
+def table(report: Report, *, columns: Sequence[str] | None = None, compact: bool = True) -> Table:
+    """The report as a :class:`~lstmdoc.report.table.Table`.
+
+    Args:
+        report: the report.
+        columns: the columns to show, of :data:`COLUMNS`; by default all that have
+            something to say, without ``share`` and ``output``.
+        compact: leave out, of the default columns, those that carry nothing the
+            others do not: the framework's count where it equals lstmdoc's on every
+            row (the check column, headed by the framework's name, says so), the
+            trainable split where nothing is non-trainable, and empty buffers.
+
+    Raises:
+        ValueError: a column that is not one of :data:`COLUMNS`.
+    """
+    chosen = _chosen(report, columns, compact=compact)
+    check_title = report.framework if "framework" not in chosen and columns is None else "check"
+    headings = {
+        "formula": Column("formula", "formula", wraps=True),
+        "params": Column("params", "lstmdoc", numeric=True),
+        "framework": Column("framework", report.framework, numeric=True),
+        "check": Column("check", check_title),
+        "buffers": Column("buffers", "buffers", numeric=True),
+        "trainable": Column("trainable", "trainable", numeric=True),
+        "non_trainable": Column("non_trainable", "non-trainable", numeric=True),
+        "share": Column("share", "share", numeric=True),
+        "output": Column("output", "output shape"),
+    }
+    lines = tuple(_line(report, row, chosen) for row in report.rows)
+    totals = {
+        "params": _count(report.derived_params),
+        "framework": _count(report.total_params),
+        "buffers": _count(report.buffer_size),
+        "trainable": _count(report.trainable_params),
+        "non_trainable": _count(report.non_trainable_params),
+        "share": "100%" if report.derived_params else "",
+    }
+    total = Line("total", "", tuple(totals.get(key, "") for key in chosen))
+    legend = {row.layer: row.legend for row in report.rows if row.legend}
     return Table(
         title=title(report),
-        columns=columns,
+        columns=tuple(headings[key] for key in chosen),
         lines=lines,
         total=total if lines else None,
         sentences=(*_optimizer_sentences(report), *_verdict(report)),
+        legend=tuple(legend.items()),
     )
 
 
@@ -155,22 +183,64 @@ def disagreement_sentences(report: Report) -> list[str]:
 # --- private helpers ----------------------------------------------------------------
 
 
-def _line(report: Report, row: LayerRow, *, buffers: bool) -> Line:
+def _chosen(report: Report, columns: Sequence[str] | None, *, compact: bool) -> list[str]:
+    if columns is not None:
+        unknown = [column for column in columns if column not in COLUMNS]
+        if unknown or not columns:
+            raise ValueError(
+                f"columns must be some of {', '.join(COLUMNS)}, got {', '.join(map(repr, unknown)) or 'none'}"
+            )
+        return list(dict.fromkeys(columns))
+    rows = report.rows
+    chosen = [column for column in COLUMNS if column not in {"share", "output"}]
+    if not any(row.buffer_size or row.framework_buffer_size for row in rows):
+        chosen.remove("buffers")
+    if compact:
+        if all(row.framework_params == row.params for row in rows) and (
+            report.total_params == report.derived_params
+        ):
+            chosen.remove("framework")
+        if all(row.non_trainable_params == 0 for row in rows):
+            chosen.remove("trainable")
+            chosen.remove("non_trainable")
+    return chosen
+
+
+def _line(report: Report, row: LayerRow, chosen: Sequence[str]) -> Line:
     name = row.name.rsplit(report.separator, 1)[-1] if row.depth else row.name
+    total = report.derived_params
+    cells = {
+        "formula": row.formula or "-",
+        "params": _count(row.params),
+        "framework": _count(row.framework_params),
+        "check": row.check,
+        "buffers": _count(row.buffer_size),
+        "trainable": _count(row.trainable_params),
+        "non_trainable": _count(row.non_trainable_params),
+        "share": _share(row.params, total),
+        "output": "" if row.output_shape is None else _shape(row.output_shape),
+    }
     return Line(
         name,
         row.layer,
-        (
-            row.formula or "-",
-            _count(row.params),
-            _count(row.framework_params),
-            row.check,
-            *((_count(row.buffer_size),) if buffers else ()),
-            _count(row.trainable_params),
-            _count(row.non_trainable_params),
-        ),
+        tuple(cells[key] for key in chosen),
         depth=row.depth,
         alarm=f"DIFFERS from {report.framework}" if row.check == "DIFFERS" else None,
+    )
+
+
+def _share(params: int | None, total: int | None) -> str:
+    if params is None or not total:
+        return "-"
+    share = 100 * params / total
+    return f"{share:.1f}%" if share >= 0.1 or not params else "<0.1%"
+
+
+def _shape(shape: tuple[int | None, ...]) -> str:
+    return (
+        "("
+        + ", ".join("None" if size is None else str(size) for size in shape)
+        + (",)" if len(shape) == 1 else ")")
     )
 
 

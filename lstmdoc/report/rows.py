@@ -61,6 +61,9 @@ class LayerRow:
             ``sum(b.numel() for b in module.buffers())``), or ``None`` where not read.
         legend: the formula in words, term for term (``4 × units × (features +
             units + 1)``), where the rule that derived it has one.
+        output_shape: the shape of the layer's output, batch axis first (``None``
+            where a size is not fixed), where the framework says: Keras for a live
+            model, PyTorch for a module explained with an input.
         shared: the weights of this row counted in another, each as its name and the
             place it was first met (a tied weight); a whole layer met before is
             ``("", place)``. The framework counts them once, there, and so does lstmdoc.
@@ -83,6 +86,7 @@ class LayerRow:
     framework_buffer_size: int | None = None
     shared: tuple[tuple[str, str], ...] = ()
     legend: str | None = None
+    output_shape: tuple[int | None, ...] | None = None
 
     @property
     def agrees(self) -> bool:
@@ -143,6 +147,7 @@ class LayerRow:
             "buffer_size": self.buffer_size,
             "framework_buffer_size": self.framework_buffer_size,
             "legend": self.legend,
+            "output_shape": None if self.output_shape is None else list(self.output_shape),
             "shared": [{"weight": name, "with": place} for name, place in self.shared],
         }
 

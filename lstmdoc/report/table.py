@@ -17,11 +17,14 @@ class Column:
     """One column after the layer's name and class.
 
     Attributes:
-        title: its heading, such as ``"formula"``.
+        key: what it shows: ``"formula"``, ``"params"``, ``"framework"``, ``"check"``,
+            ``"buffers"``, ``"trainable"``, ``"non_trainable"``, ``"share"`` or ``"output"``.
+        title: its heading, such as ``"formula"`` or ``"Keras"``.
         numeric: whether its cells are numbers (set right-aligned).
         wraps: whether a long cell may break onto more lines (a formula).
     """
 
+    key: str
     title: str
     numeric: bool = False
     wraps: bool = False
@@ -56,6 +59,7 @@ class Table:
         lines: the layers, in display order.
         total: the line of totals, or ``None`` when there are no layers.
         sentences: what is said beneath: the optimizer, notes and the verdict.
+        legend: each class's formula in words, once: ``(class, words)`` pairs.
     """
 
     title: str
@@ -63,3 +67,4 @@ class Table:
     lines: tuple[Line, ...]
     total: Line | None
     sentences: tuple[str, ...]
+    legend: tuple[tuple[str, str], ...] = ()
