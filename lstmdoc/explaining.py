@@ -111,6 +111,8 @@ def explain_file(path: str | os.PathLike[str]) -> ModelReport:
         raise TypeError(f"path must be a path to a saved model file, got {describe(path)}")
     location = Path(path)
     found = formats.kind(location)
+    if found in {"unknown", "zip"}:  # the name says what the content could not
+        found = _SUFFIXES.get(location.suffix.lower(), found)
     if found in {"keras", "hdf5"}:
         from lstmdoc.keras import files  # noqa: PLC0415  (Keras' rules, when needed)
 
@@ -124,6 +126,16 @@ def explain_file(path: str | os.PathLike[str]) -> ModelReport:
 
         return explaining.explain_checkpoint(location)
     raise formats.UnreadableFile(_refusal(location, found))
+
+
+_SUFFIXES = {
+    ".keras": "keras",
+    ".h5": "hdf5",
+    ".hdf5": "hdf5",
+    **dict.fromkeys((".pt", ".pth", ".bin", ".ckpt"), "torch"),
+}
+"""What a file whose content shows no format claims to be, by its suffix: it is read as
+that, to say in what way it is not one."""
 
 
 def _refusal(path: Path, found: str) -> str:

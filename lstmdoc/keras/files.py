@@ -92,6 +92,10 @@ def read(path: Path) -> SavedModel:
             archive, corrupt, or holds no readable ``config.json``.
     """
     with open_regular(path) as stream:
+        if not stream.read(4).startswith((b"PK\x03\x04", b"PK\x05\x06")):
+            raise UnreadableFile(
+                f"path {describe_path(path)} is not a Keras model: it is not a .keras (zip) archive"
+            )
         try:
             with zipfile.ZipFile(stream) as archive:
                 config = _read_config(path, archive)
@@ -176,6 +180,12 @@ def _explain(saved: SavedModel) -> ModelReport:
         ) from None
     if saved.weights_note:
         notes.append(f"{saved.weights_note}.")
+    if node.customs:
+        notes.append(
+            f"{', '.join(dict.fromkeys(node.customs))}: custom classes, whose code lstmdoc never "
+            "runs; the arrays stored for each are shown beneath it, group by group, each "
+            "recognised as a Keras layer where its group's name and shapes show which."
+        )
     if root == "model_weights" and any(row.check == "not derived" for row in rows):
         notes.append(
             "Keras 2's .h5 format records no layer's input shape, so a layer whose rule "

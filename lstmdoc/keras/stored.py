@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lstmdoc.counting.breakdowns import Weight
@@ -40,6 +40,8 @@ class StoredLayer:
         reason: why a custom class is not derived, for its note.
         inside_custom: whether the spec was read from the weights file alone,
             beneath a custom layer, and so names no class.
+        customs: shared by every node of one file: the custom layers shown through
+            the groups stored beneath them, for the report's note.
     """
 
     spec: Spec
@@ -47,6 +49,7 @@ class StoredLayer:
     group: str | None
     reason: str
     inside_custom: bool = False
+    customs: list[str] = field(default_factory=list, compare=False)
 
     @property
     def key(self) -> str | None:
@@ -80,7 +83,7 @@ class StoredLayer:
             group = self.weights.find(self.group, spec.name)
             if group is not None and spec.build_config is None:
                 spec = built_as_stored(spec, self.weights.shapes_beneath(group))
-        return StoredLayer(spec, self.weights, group, self.reason)
+        return StoredLayer(spec, self.weights, group, self.reason, customs=self.customs)
 
     def members(self) -> Sequence[LayerNode] | None:
         """A model's layers, from its configuration; a custom layer's groups, from the weights."""
@@ -92,6 +95,8 @@ class StoredLayer:
             return [self.sublayer(spec_of(layer)) for layer in layers]
         if self.weights is None or self.group is None or not self._groups_or_arrays():
             return None
+        if not self.inside_custom:
+            self.customs.append(f"{self.spec.name} ({self.spec.registered_name or self.spec.class_name})")
         return [self._stored(path) for path in self._inner_groups(self.group)]
 
     def declared_weights(self) -> Sequence[Weight] | None:
@@ -148,7 +153,7 @@ class StoredLayer:
         spec = None if self.weights.children.get(path) else recognise(key, arrays)
         spec = spec or Spec(class_name=STORED_CLASS)
         spec = replace(spec, config={**spec.config, "name": name})
-        return StoredLayer(spec, self.weights, path, self.reason, inside_custom=True)
+        return StoredLayer(spec, self.weights, path, self.reason, True, self.customs)
 
 
 def built_as_stored(spec: Spec, stored: Sequence[tuple[int, ...]]) -> Spec:

@@ -127,10 +127,14 @@ class TestReading:
             ),
         )
         report = lstmdoc.explain_file(path)
-        row = report.rows[-1]
-        assert (row.layer, row.params, row.framework_params) == ("MyLayer", None, 3 * (8 + 1))
-        assert "never runs" in str(row.note)
-        assert not report.agrees
+        row = next(row for row in report.rows if row.name == "out")
+        # Never run, but its arrays are stored: the class is shown with their shapes.
+        assert (row.layer, row.params, row.framework_params) == ("MyLayer", 27, 3 * (8 + 1))
+        assert row.check == "declared"
+        inner = [(r.name, r.params) for r in report.rows if r.name.startswith("out/")]
+        assert inner == [("out/vars/0", 8 * 3), ("out/vars/1", 3)]
+        assert report.total_params == report.derived_params
+        assert not report.all_derived
 
     def test_a_bidirectional_without_a_backward_layer_config(self, saved, tmp_path):
         """An older config with no backward_layer gets Keras' own backward copy of the layer."""
@@ -143,13 +147,22 @@ class TestReading:
         assert rows["bi/backward_lstm"].check == "ok"
         assert report.agrees
 
-    def test_a_layer_never_built_is_not_derived(self, saved, tmp_path):
-        """A layer whose build_config is missing is listed with its stored count, and why."""
+    def test_a_layer_without_a_build_config_is_built_on_its_stored_shapes(self, saved, tmp_path):
+        """A layer whose build_config is missing is derived on the input its arrays show."""
         path = with_config(
             saved, tmp_path / "unbuilt.keras", lambda c: layer_config(c, "out").pop("build_config")
         )
         row = lstmdoc.explain_file(path).rows[-1]
-        assert (row.params, row.framework_params) == (None, 3 * (8 + 1))
+        assert (row.params, row.framework_params, row.check) == (27, 3 * (8 + 1), "ok")
+
+    def test_a_layer_never_built_is_not_derived(self, saved, tmp_path, monkeypatch):
+        """Without a build_config or stored arrays to build on, a layer is not derived, and why."""
+        monkeypatch.setitem(sys.modules, "h5py", None)
+        path = with_config(
+            saved, tmp_path / "unbuilt.keras", lambda c: layer_config(c, "out").pop("build_config")
+        )
+        row = lstmdoc.explain_file(path).rows[-1]
+        assert (row.params, row.framework_params) == (None, None)
         assert "never built" in str(row.note)
 
     def test_a_config_lstmdoc_does_not_understand(self, saved, tmp_path):
@@ -234,15 +247,22 @@ class TestBadFiles:
 
     def test_a_directory(self, tmp_path):
         """A directory raises ValueError."""
-        with pytest.raises(ValueError, match=r"is a directory, expected a \.keras file"):
+        with pytest.raises(ValueError, match=r"is a directory, but not one save_pretrained writes"):
             lstmdoc.explain_file(tmp_path)
 
-    @pytest.mark.parametrize("name", ["model.h5", "model.json", "model"])
-    def test_other_suffixes_are_refused(self, tmp_path, name):
-        """Only .keras files are read: legacy H5 and other files are refused by name."""
+    @pytest.mark.parametrize(
+        ("name", "message"),
+        [
+            ("model.h5", "is not an HDF5 file Keras writes"),
+            ("model.json", "is not a model file lstmdoc reads"),
+            ("model", "is not a model file lstmdoc reads"),
+        ],
+    )
+    def test_files_of_no_known_format_are_refused(self, tmp_path, name, message):
+        """A file whose content is no model format is refused, as what its name claims."""
         path = tmp_path / name
         path.write_text("{}")
-        with pytest.raises(ValueError, match=r"must be a \.keras file"):
+        with pytest.raises(ValueError, match=message):
             lstmdoc.explain_file(path)
 
     def test_a_file_that_is_not_an_archive(self, tmp_path):
