@@ -170,10 +170,17 @@ def _explain(file: str, *, as_json: bool) -> int:
     try:
         report = explaining.explain_file(file)
     except (TypeError, ValueError, ImportError) as error:
-        message = " ".join(str(error).split())  # one line, whatever the file held
-        print(f"lstmdoc explain: error: {message}", file=sys.stderr)
-        return USAGE_ERROR
+        return _refuse(str(error))
+    except (OSError, MemoryError, RecursionError) as error:  # a file that defeats a bound
+        return _refuse(f"{file} could not be read: {type(error).__name__}: {error}")
     return _print(report.to_json() if as_json else str(report))
+
+
+def _refuse(message: str) -> int:
+    """One line on stderr, whatever the file held, and the usage error's status."""
+    text = _checks.shown(" ".join(message.split()))
+    print(f"lstmdoc explain: error: {text}", file=sys.stderr)
+    return USAGE_ERROR
 
 
 def _print(text: str) -> int:

@@ -71,7 +71,7 @@ class UnreadableFile(ValueError):  # noqa: N818  (a ValueError: what every refus
 
 def describe_path(path: Path) -> str:
     """``'path'`` as an error message quotes it: escaped, and cut if very long."""
-    return repr(shown(first_line(str(path), limit=200)))
+    return f"'{shown(first_line(str(path), limit=200))}'"
 
 
 def open_regular(path: Path) -> BinaryIO:

@@ -31,7 +31,7 @@ from lstmdoc.formats import (
     describe_path,
     open_regular,
     read_bounded,
-)
+)  # read_bounded: for the index, whose size no header states
 
 __all__ = ["DTYPE_BITS", "MAX_SHARDS", "Tensors", "read_file", "read_index"]
 
@@ -93,7 +93,9 @@ def read_file(path: Path) -> Tensors:
                 f"path {shown_path} is not a valid safetensors file: its header claims "
                 f"{length:,} bytes, more than the file holds"
             )
-        text = read_bounded(stream, length, f"path {shown_path}'s header")[:length]
+        text = stream.read(length)  # bounded above, and by the file's size
+        if len(text) != length:
+            raise UnreadableFile(f"path {shown_path} is cut short in its safetensors header")
     try:
         header = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
