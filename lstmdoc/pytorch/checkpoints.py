@@ -142,7 +142,7 @@ def _check_legacy(stream: BinaryIO, shown_path: str) -> None:
         if isinstance(error, UnreadableFile):
             raise
         raise UnreadableFile(
-            f"path {shown_path} is not a PyTorch file: {shown(first_line(error))}"
+            f"path {shown_path} is not a readable PyTorch file: {shown(first_line(error))}"
         ) from None
     while stream.tell() < end:
         count = int.from_bytes(stream.read(8), "little")

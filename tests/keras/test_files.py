@@ -360,3 +360,90 @@ def test_shape_size_of_an_empty_dataspace():
     assert keras_files.shape_size(None) == 0
     assert keras_files.shape_size(()) == 1
     assert keras_files.shape_size(np.zeros((2, 3)).shape) == 6
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    """The classifier saved as Keras 2's .h5, and its weights alone."""
+    import warnings  # noqa: PLC0415
+
+    folder = tmp_path_factory.mktemp("formats")
+    model = classifier()
+    with warnings.catch_warnings():
+        # Keras calls .h5 legacy and says so, and its h5py writer warns about NumPy 2.
+        warnings.simplefilter("ignore")
+        model.save(folder / "model.h5")
+        model.save_weights(folder / "model.weights.h5")
+    return folder, model
+
+
+class TestKerasFormats:
+    """Every format Keras writes, explained with Keras' own count."""
+
+    def test_keras_2_h5_model_is_derived_on_its_stored_shapes(self, written):
+        """model.save("model.h5"): every layer derived, on the input its arrays show."""
+        folder, model = written
+        report = lstmdoc.explain_file(folder / "model.h5")
+        assert report.total_params == model.count_params()
+        assert [row.name for row in report.top_rows] == ["embedding", "bi", "bi_gru", "norm", "out"]
+        assert report.agrees, str(report)
+        assert report.non_trainable_params == 2 * 8
+
+    def test_a_weights_file_lists_each_layer_with_its_arrays(self, written):
+        """model.save_weights(...): no configuration, each layer's arrays, Keras' total."""
+        folder, model = written
+        report = lstmdoc.explain_file(folder / "model.weights.h5")
+        assert report.total_params == report.derived_params == model.count_params()
+        rows = {row.name: row for row in report.rows}
+        assert rows["out"].layer == "Dense (from its arrays)"
+        assert rows["out"].check == "ok"
+        assert rows["embedding"].params == 500 * 16
+
+    def test_the_kind_is_told_by_content_not_name(self, written, saved, tmp_path):
+        """A .keras file named .bin, and an .h5 model named .keras, are read as what they are."""
+        folder, model = written
+        renamed = tmp_path / "model.bin"
+        renamed.write_bytes(saved.read_bytes())
+        assert lstmdoc.explain_file(renamed).total_params == model.count_params()
+        misnamed = tmp_path / "h5.keras"
+        misnamed.write_bytes((folder / "model.h5").read_bytes())
+        assert lstmdoc.explain_file(misnamed).total_params == model.count_params()
+
+    def test_the_weights_are_read_in_place(self, saved, monkeypatch):
+        """The weights file is read where it lies in the archive, never streamed through zipfile."""
+
+        def refuse(*_arguments, **_options):
+            raise AssertionError("model.weights.h5 was opened through zipfile")
+
+        original = zipfile.ZipFile.open
+        monkeypatch.setattr(
+            zipfile.ZipFile,
+            "open",
+            lambda self, name, *a, **k: (
+                refuse() if str(getattr(name, "filename", name)).endswith(".h5") else original(self, name, *a, **k)
+            ),
+        )
+        assert lstmdoc.explain_file(saved).agrees
+
+    def test_a_compressed_weights_file_is_still_read(self, saved, tmp_path):
+        """An archive re-zipped with compression: the weights are inflated once, within a bound."""
+        path = tmp_path / "deflated.keras"
+        with zipfile.ZipFile(saved) as old, zipfile.ZipFile(
+            path, "w", compression=zipfile.ZIP_DEFLATED
+        ) as new:
+            for name in old.namelist():
+                new.writestr(name, old.read(name))
+        assert lstmdoc.explain_file(path).agrees
+
+    def test_the_group_query_attention_alias(self, saved, tmp_path):
+        """GroupQueryAttention, the name Keras also exports the class as, has the same rule."""
+        from lstmdoc.keras import registry  # noqa: PLC0415
+
+        assert registry.ALIASES["GroupQueryAttention"] == "GroupedQueryAttention"
+        path = with_config(
+            saved,
+            tmp_path / "alias.keras",
+            lambda c: layer_config(c, "out").update(class_name="GroupQueryAttention"),
+        )
+        row = next(row for row in lstmdoc.explain_file(path).rows if row.name == "out")
+        assert "custom class" not in str(row.note)
