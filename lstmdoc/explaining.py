@@ -110,7 +110,13 @@ def explain_file(path: str | os.PathLike[str]) -> ModelReport:
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a path to a saved model file, got {describe(path)}")
     location = Path(path)
-    found = formats.kind(location)
+    try:
+        found = formats.kind(location)
+    except formats.UnreadableFile:
+        # A missing .pt still says first that reading one needs PyTorch, if it does.
+        if location.exists() or _SUFFIXES.get(location.suffix.lower()) != "torch":
+            raise
+        found = "torch"
     if found in {"unknown", "zip"}:  # the name says what the content could not
         found = _SUFFIXES.get(location.suffix.lower(), found)
     if found in {"keras", "hdf5"}:

@@ -65,7 +65,7 @@ _WEIGHT_FILES = (
 )
 
 
-class UnreadableFile(ValueError):  # noqa: N818  (a ValueError: what every refusal raises)
+class UnreadableFile(ValueError):
     """A path lstmdoc will not read, and why, in one line fit for a terminal."""
 
 

@@ -24,7 +24,7 @@ ESCAPES = "\x1b]0;owned\x07\x1b[2J\r\n\u202etxt.exe"
 Builder = Callable[[Path], Path]
 
 
-def dense_config(name: str = "dense", layers: int = 1) -> dict:
+def dense_config(name: str = "dense", layers: int = 1) -> dict[str, object]:
     """A Sequential of ``layers`` Dense layers, as Keras serializes it (built on 4 features)."""
     return {
         "class_name": "Sequential",
@@ -147,7 +147,9 @@ def hdf5_links(folder: Path) -> Path:
         for index in range(2_000):
             many.attrs[f"a{index}"] = "x" * 1_000
         weights["layers/dense/vars"].attrs["other"] = "y" * (4 * 2**20)
-    return keras_archive(folder / "links.keras", json.dumps(dense_config()).encode(), buffer.getvalue())
+    return keras_archive(
+        folder / "links.keras", json.dumps(dense_config()).encode(), buffer.getvalue()
+    )
 
 
 def safetensors_lies(folder: Path) -> Path:
@@ -197,7 +199,8 @@ def legacy_pickle_claims(folder: Path) -> Path:
     """A pre-1.6 torch.save pickle whose storage claims 2^40 values in a 1 KB file."""
     import pickle  # noqa: PLC0415
 
-    parts = [pickle.dumps(value, protocol=2) for value in (0x1950A86A20F9469CFC6C, 1001, {}, {}, [])]
+    values: tuple[object, ...] = (0x1950A86A20F9469CFC6C, 1001, {}, {}, [])
+    parts = [pickle.dumps(value, protocol=2) for value in values]
     path = folder / "legacy.pt"
     path.write_bytes(b"".join(parts) + struct.pack("<Q", 2**40) + bytes(1000))
     return path

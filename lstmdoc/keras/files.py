@@ -206,7 +206,7 @@ def _explain(saved: SavedModel) -> ModelReport:
 def _explain_weights_only(saved: SavedModel) -> ModelReport:
     """A weights file: every layer's group, as the arrays stored in it."""
     weights = saved.weights
-    assert weights is not None  # noqa: S101  (a weights file is read with its weights)
+    assert weights is not None
     spec = Spec(class_name="weights file", config={"name": saved.path.name})
     node = StoredLayer(
         spec, weights, weights.root, "a weights file holds no configuration", inside_custom=True
@@ -290,8 +290,10 @@ def _read_weights(
     except (OSError, ValueError, KeyError, TypeError, RecursionError, zipfile.BadZipFile) as error:
         return (
             None,
-            f"its {WEIGHTS} could not be read ({shown(first_line(error))}), "
-            "so Keras' counts are not shown",
+            (
+                f"its {WEIGHTS} could not be read ({shown(first_line(error))}), "
+                "so Keras' counts are not shown"
+            ),
         )
 
 
@@ -343,8 +345,7 @@ def _read_h5(h5py: Any, path: Path, opened: Any) -> SavedModel:
 
 
 def _legacy_index(h5py: Any, opened: Any) -> WeightsFile:
-    whole = index(h5py, opened, legacy=True, root="model_weights")
-    return whole
+    return index(h5py, opened, legacy=True, root="model_weights")
 
 
 def _legacy(config: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -91,12 +91,14 @@ class StoredLayer:
             layers = self.spec.config.get("layers")
             if not isinstance(layers, list):
                 # A malformed file is a bad value, whatever part of it is malformed.
-                raise ValueError(f"model {self.spec.name!r} has no list of layers in its config")  # noqa: TRY004
+                raise ValueError(f"model {self.spec.name!r} has no list of layers in its config")
             return [self.sublayer(spec_of(layer)) for layer in layers]
         if self.weights is None or self.group is None or not self._groups_or_arrays():
             return None
         if not self.inside_custom:
-            self.customs.append(f"{self.spec.name} ({self.spec.registered_name or self.spec.class_name})")
+            self.customs.append(
+                f"{self.spec.name} ({self.spec.registered_name or self.spec.class_name})"
+            )
         return [self._stored(path) for path in self._inner_groups(self.group)]
 
     def declared_weights(self) -> Sequence[Weight] | None:
@@ -105,9 +107,9 @@ class StoredLayer:
         Keras' weights file records no variable's name or trainability: each is named
         by its place (``vars/0``) and shown as trainable.
         """
-        if self.members() is None or registry.is_model(self.spec) and not self.inside_custom:
+        if self.members() is None or (registry.is_model(self.spec) and not self.inside_custom):
             return None
-        assert self.weights is not None  # noqa: S101  (members() is None without them)
+        assert self.weights is not None
         arrays = self.weights.arrays.get(str(self.group), ())
         return [Weight(f"vars/{name}", shape, True) for name, shape in arrays]
 
@@ -128,13 +130,13 @@ class StoredLayer:
         return f"a custom class{known_as} whose code lstmdoc never runs; {self.reason}"
 
     def _groups_or_arrays(self) -> bool:
-        assert self.weights is not None  # noqa: S101  (checked by the caller)
+        assert self.weights is not None
         group = str(self.group)
         return bool(self.weights.children.get(group) or self.weights.arrays.get(group))
 
     def _inner_groups(self, group: str) -> list[str]:
         """The groups of the layers beneath ``group``: a ``layers`` list's, in its place."""
-        assert self.weights is not None  # noqa: S101  (checked by members())
+        assert self.weights is not None
         paths = []
         for key in self.weights.children.get(group, ()):
             path = f"{group}/{key}" if group else key
@@ -146,7 +148,7 @@ class StoredLayer:
 
     def _stored(self, path: str) -> StoredLayer:
         """The group at ``path``, as the layer its arrays' shapes show, or of no known class."""
-        assert self.weights is not None  # noqa: S101  (checked by members())
+        assert self.weights is not None
         key = path.rsplit("/", 1)[-1]
         name = self.weights.named.get(path, key)
         arrays = self.weights.arrays.get(path, ())
@@ -170,7 +172,9 @@ def built_as_stored(spec: Spec, stored: Sequence[tuple[int, ...]]) -> Spec:
     wanted = Counter(stored)
     for rank in range(2, 6):
         for features in sorted({size for shape in stored for size in shape}):
-            candidate = replace(spec, build_config={"input_shape": [None] * (rank - 1) + [features]})
+            candidate = replace(
+                spec, build_config={"input_shape": [None] * (rank - 1) + [features]}
+            )
             if Counter(_shapes_of(candidate)) == wanted:
                 return candidate
     return spec

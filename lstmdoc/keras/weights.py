@@ -89,7 +89,7 @@ def index(h5py: Any, group: Any, *, legacy: bool = False, root: str = "") -> Wei
         h5py: the h5py module.
         group: the open ``h5py.File`` or group.
         legacy: Keras 2's layout, where each group is named after its layer.
-        root: the group whose sizes are the model's, for :attr:`WeightsFile.root`.
+        root: the group whose sizes are the model's, its ``root``.
 
     Raises:
         ValueError: the file nests deeper, or holds more objects, than any Keras

@@ -132,8 +132,8 @@ def _check_legacy(stream: BinaryIO, shown_path: str) -> None:
     try:
         for _ in range(5):
             position = stream.tell()
-            for _opcode, _argument, offset in pickletools.genops(capped):
-                if offset - position > MAX_METADATA_BYTES:
+            for _opcode, _argument, offset in pickletools.genops(capped):  # type: ignore[arg-type]
+                if (offset or 0) - position > MAX_METADATA_BYTES:
                     raise UnreadableFile(
                         f"path {shown_path} holds a pickle of more than {MAX_METADATA_BYTES:,} "
                         "bytes, more than lstmdoc reads"
@@ -196,7 +196,9 @@ def _refusal(error: BaseException, shown_path: str) -> str:
             f"path {shown_path} is a TorchScript archive (torch.jit.save), which holds code: "
             "lstmdoc did not load it; save model.state_dict() with torch.save instead"
         )
-    return f"path {shown_path} is not a readable PyTorch file: {shown(first_line(error, limit=200))}"
+    return (
+        f"path {shown_path} is not a readable PyTorch file: {shown(first_line(error, limit=200))}"
+    )
 
 
 def _state_dict(torch: Any, loaded: Any, shown_path: str) -> Loaded:

@@ -172,7 +172,9 @@ def explain_checkpoint(path: Path) -> ModelReport:
     read = pretrained.read(path)
     report = _explain_shapes(read.shapes, read.tied, read.name, str(path), read.integers)
     found = (
-        () if read.key is None else (f"The state_dict was read from the checkpoint's {read.key!r} entry.",)
+        ()
+        if read.key is None
+        else (f"The state_dict was read from the checkpoint's {read.key!r} entry.",)
     )
     return dataclasses.replace(report, notes=(*found, *read.notes, *report.notes))
 

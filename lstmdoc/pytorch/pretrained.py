@@ -23,7 +23,7 @@ from lstmdoc.formats import UnreadableFile, describe_path, kind, open_regular, r
 from lstmdoc.pytorch import checkpoints, safetensors
 from lstmdoc.pytorch.rule import Shape
 
-__all__ = ["Checkpoint", "MAX_CONFIG_BYTES", "read"]
+__all__ = ["MAX_CONFIG_BYTES", "Checkpoint", "read"]
 
 MAX_CONFIG_BYTES = 4 * 2**20
 """The most lstmdoc reads of a ``save_pretrained`` folder's ``config.json``."""

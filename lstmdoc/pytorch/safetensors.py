@@ -136,8 +136,7 @@ def read_index(path: Path) -> Tensors:
     for shard in shards:
         if Path(shard).name != shard or shard in {".", ".."}:  # no path out of the folder
             raise UnreadableFile(
-                f"path {shown_path} names the shard {shown(shard)!r}, which is not a file "
-                "beside it"
+                f"path {shown_path} names the shard {shown(shard)!r}, which is not a file beside it"
             )
         tensors = read_file(path.parent / shard)
         shapes |= tensors.shapes

@@ -155,7 +155,8 @@ def recognise(stored: Group) -> Recognised | None:
     name = stored.name.lower()
     preferred = [fit for prefer, fit in fits if prefer and re.search(prefer, name)]
     plain = [fit for prefer, fit in fits if not prefer]
-    return (preferred or plain or [fit for _, fit in fits] or [None])[0]
+    chosen = preferred or plain or [fit for _, fit in fits]
+    return chosen[0] if chosen else None
 
 
 def is_buffer_name(name: str) -> bool:

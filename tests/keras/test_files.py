@@ -420,7 +420,9 @@ class TestKerasFormats:
             zipfile.ZipFile,
             "open",
             lambda self, name, *a, **k: (
-                refuse() if str(getattr(name, "filename", name)).endswith(".h5") else original(self, name, *a, **k)
+                refuse()
+                if str(getattr(name, "filename", name)).endswith(".h5")
+                else original(self, name, *a, **k)
             ),
         )
         assert lstmdoc.explain_file(saved).agrees
@@ -428,9 +430,10 @@ class TestKerasFormats:
     def test_a_compressed_weights_file_is_still_read(self, saved, tmp_path):
         """An archive re-zipped with compression: the weights are inflated once, within a bound."""
         path = tmp_path / "deflated.keras"
-        with zipfile.ZipFile(saved) as old, zipfile.ZipFile(
-            path, "w", compression=zipfile.ZIP_DEFLATED
-        ) as new:
+        with (
+            zipfile.ZipFile(saved) as old,
+            zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as new,
+        ):
             for name in old.namelist():
                 new.writestr(name, old.read(name))
         assert lstmdoc.explain_file(path).agrees

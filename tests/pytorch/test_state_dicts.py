@@ -75,8 +75,10 @@ class TestRecognise:
             ({"weight": (3, 32, 4), "bias": (32,)}, "ConvTranspose1d(3, 32, kernel_size=(4,))"),
             (
                 {"weight": (8, 4, 3, 3, 3)},
-                "Conv3d(4, 8, kernel_size=(3, 3, 3), bias=False) or "
-                "ConvTranspose3d(8, 4, kernel_size=(3, 3, 3), bias=False)",
+                (
+                    "Conv3d(4, 8, kernel_size=(3, 3, 3), bias=False) or "
+                    "ConvTranspose3d(8, 4, kernel_size=(3, 3, 3), bias=False)"
+                ),
             ),
             ({"weight": (64,), "bias": (64,)}, "LayerNorm(64)"),
             ({"weight": (64,)}, "RMSNorm(64)"),

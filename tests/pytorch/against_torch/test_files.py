@@ -66,7 +66,10 @@ class TestRealFiles:
         path = tmp_path / f"net{suffix}"
         torch.save(model.state_dict(), path)
         report = lstmdoc.explain_file(path)
-        assert (report.total_params, report.total_buffer_size) == (parameters(model), buffers(model))
+        assert (report.total_params, report.total_buffer_size) == (
+            parameters(model),
+            buffers(model),
+        )
         assert report.agrees, str(report)
         assert report.all_derived
 
@@ -105,7 +108,10 @@ class TestRealFiles:
         )
         report = lstmdoc.explain_file(path)
         assert f'"total_params": {parameters(model)}' in result.stdout
-        assert (report.total_params, report.total_buffer_size) == (parameters(model), buffers(model))
+        assert (report.total_params, report.total_buffer_size) == (
+            parameters(model),
+            buffers(model),
+        )
         assert report.agrees
 
     @pytest.mark.parametrize("shard", [None, "20KB"])
