@@ -108,9 +108,9 @@ def test_time_is_linear_in_the_number_of_layers(tmp_path):
         path = hostile_files.many_layers(tmp_path, layers)
         best = float("inf")
         for _ in range(3):
-            start = time.perf_counter()
+            start = time.process_time()  # this process's own time: others' load aside
             report = lstmdoc.explain_file(path)
-            best = min(best, time.perf_counter() - start)
+            best = min(best, time.process_time() - start)
         assert report.derived_params == 20 * layers
         return best
 
