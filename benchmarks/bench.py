@@ -193,6 +193,49 @@ def measure_cli(runs: int) -> dict[str, float]:
     return {name: statistics.median(times) for name, times in figures.items()}
 
 
+def _safetensors(path: Path, megabytes: int) -> Path:
+    """A safetensors file of about ``megabytes`` MB: a header, then zeros (a sparse file)."""
+    count = megabytes * 2**20 // 4 // 64
+    header = {
+        f"layers.{index}.weight": {
+            "dtype": "F32",
+            "shape": [count],
+            "data_offsets": [index * count * 4, (index + 1) * count * 4],
+        }
+        for index in range(64)
+    }
+    text = json.dumps(header).encode()
+    with path.open("wb") as file:
+        file.write(len(text).to_bytes(8, "little") + text)
+        file.truncate(8 + len(text) + 64 * count * 4)
+    return path
+
+
+def measure_files(runs: int) -> dict[str, float]:
+    """Time lstmdoc explain on big files against small ones: the time must not grow with size.
+
+    ResNet50 (98 MB, built with weights=None) against the tutorial's 2,180-parameter
+    model, and a 100 MB safetensors file against a 1 KB one, all written here.
+    """
+    import keras
+
+    lstmdoc = shutil.which("lstmdoc", path=str(Path(sys.executable).parent)) or "lstmdoc"
+    with tempfile.TemporaryDirectory(prefix="lstmdoc-bench-") as folder:
+        resnet = Path(folder) / "resnet50.keras"
+        keras.applications.ResNet50(weights=None).save(resnet)
+        files = {
+            "cli_explain_tutorial_keras_s": ROOT / "tests" / "data" / "tutorial.keras",
+            "cli_explain_resnet50_keras_s": resnet,
+            "cli_explain_tiny_safetensors_s": _safetensors(Path(folder) / "tiny.safetensors", 0),
+            "cli_explain_100mb_safetensors_s": _safetensors(Path(folder) / "big.safetensors", 100),
+        }
+        times: dict[str, list[float]] = {name: [] for name in files}
+        for _ in range(runs * 3):  # interleaved, so that a busy moment weighs on all
+            for name, path in files.items():
+                times[name].append(timed([lstmdoc, "explain", str(path)]))
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
 def measure_original_script(runs: int) -> dict[str, float]:
     script = [sys.executable, str(ROOT / "benchmarks" / "original_script.py")]
     return {"original_1500_epoch_script_s": median_of(runs, lambda: timed(script))}
@@ -214,6 +257,17 @@ RATIOS = [
     ("lstmdoc count / import tensorflow", "cli_count_s", "import_tensorflow_s"),
     # Target: at most 0.1 (issue 11).
     ("lstmdoc explain model.keras / import tensorflow", "cli_explain_s", "import_tensorflow_s"),
+    # Target: at most 2 (issue 21): the time does not grow with the weights' size.
+    (
+        "explain ResNet50 .keras / tutorial .keras",
+        "cli_explain_resnet50_keras_s",
+        "cli_explain_tutorial_keras_s",
+    ),
+    (
+        "explain 100 MB .safetensors / 1 KB .safetensors",
+        "cli_explain_100mb_safetensors_s",
+        "cli_explain_tiny_safetensors_s",
+    ),
     ("lstm_forward / predict, 1 sample", "lstm_forward_batch1_ms", "keras_predict_batch1_ms"),
     (
         "lstm_forward / predict, 1,024 samples",
@@ -242,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (default: 3)")
     parser.add_argument(
         "--only",
-        choices=["site", "prune", "original", "cli", "forward"],
+        choices=["site", "prune", "original", "cli", "files", "forward"],
         action="append",
         help="measure only these groups (default: all)",
     )
@@ -260,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     if arguments.runs < 1:
         parser.error(f"--runs must be at least 1, got {arguments.runs}")
-    groups = arguments.only or ["site", "prune", "original", "cli", "forward"]
+    groups = arguments.only or ["site", "prune", "original", "cli", "files", "forward"]
     previous: dict[str, float] = {}
     if arguments.json.exists():
         previous = json.loads(arguments.json.read_text()).get("figures", {})
@@ -274,6 +328,8 @@ def main(argv: list[str] | None = None) -> int:
         figures |= measure_prune(arguments.runs)
     if "cli" in groups:
         figures |= measure_cli(arguments.runs)
+    if "files" in groups:
+        figures |= measure_files(arguments.runs)
     if "forward" in groups:
         figures |= measure_forward(arguments.runs)
 

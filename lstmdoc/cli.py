@@ -211,9 +211,16 @@ def _explain(arguments: argparse.Namespace) -> int:
         width = arguments.width or (None if arguments.wide else terminal_width())
         return _print(report.text(width, columns=columns, wide=arguments.wide))
     except (TypeError, ValueError, ImportError) as error:
-        message = " ".join(str(error).split())  # one line, whatever the file held
-        print(f"lstmdoc explain: error: {_checks.shown(message)}", file=sys.stderr)
-        return USAGE_ERROR
+        return _refuse(str(error))
+    except (OSError, MemoryError, RecursionError) as error:  # a file that defeats a bound
+        return _refuse(f"{arguments.file} could not be read: {type(error).__name__}: {error}")
+
+
+def _refuse(message: str) -> int:
+    """One line on stderr, whatever the file held, and the usage error's status."""
+    text = _checks.shown(" ".join(message.split()))
+    print(f"lstmdoc explain: error: {text}", file=sys.stderr)
+    return USAGE_ERROR
 
 
 def _print(text: str) -> int:

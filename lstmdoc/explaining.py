@@ -30,6 +30,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from lstmdoc import formats
 from lstmdoc._checks import describe, is_torch_module
 from lstmdoc.report import ModelReport
 
@@ -69,42 +70,103 @@ def explain(model: Any) -> ModelReport:
 
 
 def explain_file(path: str | os.PathLike[str]) -> ModelReport:
-    """Explain a model saved as ``.keras``, or a PyTorch ``state_dict`` saved as ``.pt``/``.pth``.
+    """Explain a saved model, whichever framework wrote it, from its configuration and shapes.
 
-    A ``.pt`` or ``.pth`` file is read with ``torch.load(..., weights_only=True)``
-    and explained by :func:`lstmdoc.explain_state_dict`; that needs PyTorch
-    (``pip install "lstmdoc[torch]"``), and refuses a file that holds pickled code,
-    such as a whole model saved with ``torch.save(model)``. The rest of this
-    describes ``.keras`` files.
+    The format is told by the file's content, not its name (:func:`lstmdoc.formats.kind`):
 
-    The layers are derived from the archive's ``config.json`` by the same rules as
-    a live model's. Keras' own counts are read from the sizes of the arrays in its
-    ``model.weights.h5`` when h5py is installed. Neither Keras nor TensorFlow is
-    imported, and nothing in the file is deserialized or run: a ``Lambda`` layer's
-    code, or a custom class, never executes. A custom class is listed with the
-    count stored for it and a note.
+    - a ``.keras`` file, Keras 2's ``.h5`` model, or a ``.weights.h5`` file: each layer
+      is derived from the stored configuration by the same rules as a live model's,
+      and Keras' own count read from the sizes of the stored arrays (with h5py). A
+      custom class is never imported: it is listed with the arrays stored for it.
+    - a PyTorch file (``.pt``, ``.pth``, ``.bin``, ``.ckpt``) holding a ``state_dict``,
+      at its top or under ``"state_dict"``, ``"model_state_dict"`` or ``"model"``: read
+      with ``torch.load(..., weights_only=True, map_location="meta")``, which builds
+      tensors' shapes without their data and refuses anything that would run code.
+      It needs PyTorch (``pip install "lstmdoc[torch]"``).
+    - a ``.safetensors`` file, or the ``model.safetensors.index.json`` of a sharded
+      one: read from its JSON header alone, without PyTorch.
+    - a directory written by ``save_pretrained`` (``config.json`` beside safetensors or
+      ``pytorch_model.bin`` weights): its weights, with the architecture and the tied
+      weights its ``config.json`` names.
+
+    A PyTorch file's or a safetensors file's modules are recognised from their
+    tensors' names and shapes, as :func:`lstmdoc.explain_state_dict` recognises them.
+    Nothing in any file is deserialized into code or run, neither TensorFlow nor
+    Keras is imported, and every size read is bounded first.
 
     Args:
-        path: a ``.keras`` file, as written by ``model.save("model.keras")``.
+        path: the file, or a ``save_pretrained`` directory.
 
     Returns:
         A :class:`~lstmdoc.ModelReport`, as :func:`lstmdoc.explain` returns for the model.
 
     Raises:
         TypeError: ``path`` is not a string or path.
-        ValueError: the file does not exist, is not a ``.keras`` archive (or a
-            PyTorch file holding a ``state_dict``), is corrupt, or its configuration
-            is not a Keras model's.
-        ImportError: the file is a ``.pt``/``.pth`` file and PyTorch is not installed.
+        ValueError: the file does not exist, is not a regular file, is of a format
+            lstmdoc does not read (the message says what to do), is corrupt, or its
+            configuration is not a model's.
+        ImportError: the file needs PyTorch, or h5py, and it is not installed.
     """
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(
-            f"path must be a path to a .keras file (or a PyTorch .pt/.pth), got {describe(path)}"
-        )
-    if Path(path).suffix in {".pt", ".pth"}:
+        raise TypeError(f"path must be a path to a saved model file, got {describe(path)}")
+    location = Path(path)
+    try:
+        found = formats.kind(location)
+    except formats.UnreadableFile:
+        # A missing .pt still says first that reading one needs PyTorch, if it does.
+        if location.exists() or _SUFFIXES.get(location.suffix.lower()) != "torch":
+            raise
+        found = "torch"
+    if found in {"unknown", "zip"}:  # the name says what the content could not
+        found = _SUFFIXES.get(location.suffix.lower(), found)
+    if found in {"keras", "hdf5"}:
+        from lstmdoc.keras import files  # noqa: PLC0415  (Keras' rules, when needed)
+
+        if found == "keras":
+            return files.explain_keras_file(location)
+        return files.explain_h5_file(location)
+    if found in {"torch", "torch-legacy", "safetensors", "pretrained"} or (
+        found == "unknown" and location.name.endswith(".safetensors.index.json")
+    ):
         from lstmdoc.pytorch import explaining  # noqa: PLC0415  (PyTorch's rules, when needed)
 
-        return explaining.explain_checkpoint(Path(path))
-    from lstmdoc.keras import files  # noqa: PLC0415  (Keras' rules, when needed)
+        return explaining.explain_checkpoint(location)
+    raise formats.UnreadableFile(_refusal(location, found))
 
-    return files.explain_keras_file(Path(path))
+
+_SUFFIXES = {
+    ".keras": "keras",
+    ".h5": "hdf5",
+    ".hdf5": "hdf5",
+    **dict.fromkeys((".pt", ".pth", ".bin", ".ckpt"), "torch"),
+}
+"""What a file whose content shows no format claims to be, by its suffix: it is read as
+that, to say in what way it is not one."""
+
+
+def _refusal(path: Path, found: str) -> str:
+    """Why lstmdoc does not read ``path``, and what to do instead, in one line."""
+    shown = formats.describe_path(path)
+    if found == "savedmodel":
+        return (
+            f"path {shown} is a TensorFlow SavedModel, which stores a traced graph rather than "
+            "each layer's configuration, and lstmdoc does not read it: load it in Keras "
+            "(keras.layers.TFSMLayer) and call lstmdoc.explain, or explain the .keras file it "
+            "was exported from"
+        )
+    if found == "directory":
+        return (
+            f"path {shown} is a directory, but not one save_pretrained writes (config.json "
+            "with model.safetensors or pytorch_model.bin) nor a SavedModel: give the model "
+            "file itself"
+        )
+    if found == "zip":
+        return (
+            f"path {shown} is a zip archive, but neither a .keras file (no config.json) nor a "
+            "file torch.save writes (no data.pkl)"
+        )
+    return (
+        f"path {shown} is not a model file lstmdoc reads: it reads .keras, Keras' .h5 and "
+        ".weights.h5, PyTorch's .pt/.pth/.bin/.ckpt, .safetensors and save_pretrained "
+        "directories, and tells them apart by their content"
+    )

@@ -73,7 +73,9 @@ def test_neither_framework_imports_the_other(importer, imported):
         assert not GRAPH[name] & within(imported), name
 
 
-@pytest.mark.parametrize("core", ["lstmdoc.report", "lstmdoc.counting", "lstmdoc._checks"])
+@pytest.mark.parametrize(
+    "core", ["lstmdoc.report", "lstmdoc.counting", "lstmdoc._checks", "lstmdoc.formats"]
+)
 def test_the_report_and_the_core_import_no_framework(core):
     """The report, the counting and the checks import neither framework's package."""
     frameworks = within("lstmdoc.keras") | within("lstmdoc.pytorch")

@@ -1,189 +1,111 @@
-"""Read a ``.keras`` file as data: its configuration, and the shapes of its stored arrays.
+"""Read a saved Keras model as data: its configuration, and the shapes of its stored arrays.
 
-A ``.keras`` file is a zip archive with ``config.json`` (the model's configuration,
-every layer with the input shape it was built on) and ``model.weights.h5`` (the
-arrays, one HDF5 group per layer). lstmdoc reads the JSON with Python's ``json`` and, if
-h5py is installed, the arrays' *shapes* with h5py: nothing from the file is ever
-imported, deserialized or run, and neither Keras nor TensorFlow is imported.
+Three kinds of file, each told by its content (:func:`lstmdoc.formats.kind`):
 
-Each layer's group in the weights file carries the layer's name, so the arrays
-Keras stored for a layer (what ``layer.count_params()`` counted when the model was
-saved) are found by name and set beside lstmdoc's derivation.
+- a ``.keras`` file (``model.save("model.keras")``): a zip archive with ``config.json``
+  (the model's configuration, every layer with the input shape it was built on) and
+  ``model.weights.h5`` (the arrays, one HDF5 group per layer);
+- Keras 2's HDF5 model (``model.save("model.h5")``): the configuration in the root's
+  ``model_config`` attribute and the arrays under ``model_weights``, one group per
+  layer, by its name;
+- a weights file (``model.save_weights("model.weights.h5")``): the arrays alone.
+
+lstmdoc reads the JSON with Python's ``json`` and, if h5py is installed, the arrays'
+*shapes* with h5py (:mod:`lstmdoc.keras.weights`): nothing from the file is ever
+imported, deserialized or run, and neither Keras nor TensorFlow is imported. A
+``.keras`` file's weights, stored uncompressed, are read in place in the archive
+(:func:`lstmdoc.formats.member_in_place`): only their metadata, never the weights
+themselves, so the time does not grow with the model's size.
 """
 
 from __future__ import annotations
 
 import json
-import math
+import shutil
+import tempfile
 import zipfile
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, BinaryIO
 
-from lstmdoc._checks import first_line
-from lstmdoc.counting.breakdowns import Weight
+from lstmdoc._checks import first_line, shown
+from lstmdoc.formats import (
+    MAX_METADATA_BYTES,
+    UnreadableFile,
+    describe_path,
+    member_in_place,
+    open_regular,
+    read_bounded,
+)
 from lstmdoc.keras import optimizers, registry
 from lstmdoc.keras.live import trainable_total
 from lstmdoc.keras.specs import spec_of
+from lstmdoc.keras.stored import StoredLayer
+from lstmdoc.keras.weights import WeightsFile, index, shape_size
 from lstmdoc.report import ModelReport, OptimizerRow
-from lstmdoc.report.rules import Derivation, LayerNode, Spec
+from lstmdoc.report.rules import Spec
 from lstmdoc.report.walk import walk_layer, walk_members
 
-__all__ = ["SavedModel", "StoredLayer", "WeightsFile", "explain_keras_file", "read"]
+__all__ = [
+    "CONFIG",
+    "WEIGHTS",
+    "SavedModel",
+    "explain_h5_file",
+    "explain_keras_file",
+    "read",
+    "shape_size",
+]
 
 CONFIG = "config.json"
 WEIGHTS = "model.weights.h5"
-MAX_CONFIG_BYTES = 64 * 2**20  # a model's configuration is kilobytes; refuse to inflate more
-_MAX_GROUPS = 200_000  # a bound on the weights file's groups, against malformed files
+MAX_CONFIG_BYTES = MAX_METADATA_BYTES
+MAX_INFLATED_WEIGHTS = 256 * 2**20
+"""The most lstmdoc inflates of a weights file stored compressed (Keras never does)."""
 
-
-@dataclass(frozen=True)
-class WeightsFile:
-    """The groups of a ``model.weights.h5``: each layer's name, and the sizes stored beneath.
-
-    Attributes:
-        names: each layer group's path, such as ``"layers/dense"``, by the layer's
-            name recorded in the group (``vars`` attribute ``name``).
-        sizes: for each group path, the number of values in the arrays beneath it.
-    """
-
-    names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    sizes: Mapping[str, int] = field(default_factory=dict)
-
-    def find(self, parent: str, name: str) -> str | None:
-        """The path of the group of the layer ``name`` beneath ``parent``, the shallowest."""
-        prefix = f"{parent}/" if parent else ""
-        found = [path for path in self.names.get(name, ()) if path.startswith(prefix)]
-        return min(found, key=lambda path: path.count("/")) if found else None
-
-    def size(self, path: str) -> int:
-        """The number of values stored beneath ``path``."""
-        return self.sizes.get(path, 0)
-
-    @property
-    def model_params(self) -> int:
-        """The values stored for the model: everything but the optimizer's variables."""
-        return sum(self.sizes.get(top, 0) for top in self._tops() if top != "optimizer")
-
-    def _tops(self) -> list[str]:
-        return [path for path in self.sizes if "/" not in path]
+_RESAVE = "re-save it as .keras (keras.saving.load_model(path).save('model.keras'))"
 
 
 @dataclass(frozen=True)
 class SavedModel:
-    """A ``.keras`` file, read as data.
+    """A saved Keras model, read as data.
 
     Attributes:
         path: the file.
-        config: its ``config.json``: the model as Keras serialized it.
-        weights: the groups of its weights file, or ``None`` where they were not read.
-        weights_note: why the weights file was not read, or ``None``.
+        config: its configuration: the model as Keras serialized it, or ``None``
+            for a weights file.
+        weights: the groups of its weights, or ``None`` where they were not read.
+        weights_note: why the weights were not read, or ``None``.
     """
 
     path: Path
-    config: Mapping[str, Any]
+    config: Mapping[str, Any] | None
     weights: WeightsFile | None
     weights_note: str | None
-
-
-@dataclass(frozen=True)
-class StoredLayer:
-    """A layer of a saved model: its spec from ``config.json``, its group in the weights."""
-
-    spec: Spec
-    weights: WeightsFile | None
-    group: str | None
-    reason: str
-
-    @property
-    def key(self) -> str | None:
-        """The layer's group in the weights file: a layer held in two places is stored once."""
-        return self.group or None
-
-    def weight_key(self, _name: str) -> None:
-        """Not known: a file's arrays are told apart by their layer's group alone."""
-        return
-
-    def framework_tensors(self) -> None:
-        """Not known: the sizes stored for each layer's group are used as they are."""
-        return
-
-    def framework_params(self) -> int | None:
-        """The number of values Keras stored for this layer, or ``None`` if not read."""
-        if self.weights is None or self.group is None:
-            return None
-        if not self.group:  # the file's root: the model itself
-            return self.weights.model_params
-        return self.weights.size(self.group)
-
-    def framework_buffers(self) -> None:
-        """Keras stores no buffers: every array of a layer is among its parameters."""
-        return
-
-    def sublayer(self, spec: Spec) -> LayerNode:
-        """The layer ``spec`` built inside this one, found by name in the weights file."""
-        group = None
-        if self.weights is not None and self.group is not None:
-            group = self.weights.find(self.group, spec.name)
-        return StoredLayer(spec, self.weights, group, self.reason)
-
-    def members(self) -> Sequence[LayerNode] | None:
-        """A model's layers, from its configuration; ``None`` for any other class."""
-        if not registry.is_model(self.spec):
-            return None
-        layers = self.spec.config.get("layers")
-        if not isinstance(layers, list):
-            # A malformed file is a bad value, whatever part of it is malformed.
-            raise ValueError(f"model {self.spec.name!r} has no list of layers in its config")  # noqa: TRY004
-        return [self.sublayer(spec_of(layer)) for layer in layers]
-
-    def declared_weights(self) -> Sequence[Weight] | None:
-        """Not known: a file's custom layers are never run, so their weights are not seen."""
-        return None
-
-    def declared_buffers(self) -> None:
-        """Keras layers keep no buffers apart from their weights."""
-        return
-
-    def added(self, _derivation: Derivation) -> tuple[Sequence[Weight], Sequence[LayerNode]]:
-        """Nothing: a file names no subclass's base class."""
-        return (), ()
-
-    def unknown_reason(self) -> str:
-        """Why a custom class in a file is not derived."""
-        registered = self.spec.registered_name
-        known_as = f" ({registered})" if registered not in (None, self.spec.class_name) else ""
-        return f"a custom class{known_as} whose code lstmdoc never runs; {self.reason}"
 
 
 def read(path: Path) -> SavedModel:
     """Read a ``.keras`` archive's configuration and the shapes in its weights file.
 
     Raises:
-        ValueError: the path is missing, a directory, not a ``.keras`` zip archive,
-            corrupt, or holds no readable ``config.json``.
+        ValueError: the path is missing, not a regular file, not a ``.keras`` zip
+            archive, corrupt, or holds no readable ``config.json``.
     """
-    if not path.exists():
-        raise ValueError(f"path {str(path)!r} does not exist")
-    if path.is_dir():
-        raise ValueError(f"path {str(path)!r} is a directory, expected a .keras file")
-    if path.suffix != ".keras":
-        raise ValueError(
-            f"path {str(path)!r} must be a .keras file, as written by model.save('model.keras'), "
-            "or a PyTorch state_dict saved as .pt or .pth, "
-            f"got a file ending in {path.suffix or 'no suffix'!r}"
-        )
-    try:
-        if not zipfile.is_zipfile(path):
-            raise ValueError(
-                f"path {str(path)!r} is not a Keras model: it is not a .keras (zip) archive"
+    with open_regular(path) as stream:
+        if not stream.read(4).startswith((b"PK\x03\x04", b"PK\x05\x06")):
+            raise UnreadableFile(
+                f"path {describe_path(path)} is not a Keras model: it is not a .keras (zip) archive"
             )
-        with zipfile.ZipFile(path) as archive:
-            config = _read_config(path, archive)
-            weights, note = _read_weights(archive)
-    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as error:
-        raise ValueError(f"path {str(path)!r} is a corrupt archive: {first_line(error)}") from None
+        try:
+            with zipfile.ZipFile(stream) as archive:
+                config = _read_config(path, archive)
+                weights, note = _read_weights(stream, archive)
+        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as error:
+            if isinstance(error, UnreadableFile) or str(error).startswith("path "):
+                raise
+            raise UnreadableFile(
+                f"path {describe_path(path)} is a corrupt archive: {shown(first_line(error))}"
+            ) from None
     return SavedModel(path, config, weights, note)
 
 
@@ -192,12 +114,58 @@ def explain_keras_file(path: Path) -> ModelReport:
 
     See :func:`lstmdoc.explain_file`.
     """
-    saved = read(path)
-    config = saved.config
+    return _explain(read(path))
+
+
+def explain_h5_file(path: Path) -> ModelReport:
+    """Explain Keras 2's HDF5 model (``model.h5``) or a weights file (``model.weights.h5``).
+
+    A model's configuration is read from the root's ``model_config`` attribute and
+    its arrays' shapes from ``model_weights``; a weights file holds no configuration,
+    and each layer is listed with the arrays stored for it.
+
+    Raises:
+        ImportError: h5py is not installed: an HDF5 file cannot be read without it.
+        ValueError: the file is not one Keras writes, or is corrupt.
+    """
+    try:
+        import h5py  # noqa: PLC0415  (optional, and slow to import: only for saved files)
+    except ImportError:
+        raise ImportError(
+            f"reading the HDF5 file {shown(path.name)!r} needs h5py, which is not installed: "
+            'pip install "lstmdoc[files]"'
+        ) from None
+    with open_regular(path) as stream:
+        try:
+            with h5py.File(stream, "r") as opened:
+                saved = _read_h5(h5py, path, opened)
+        except (OSError, KeyError, TypeError, RuntimeError, RecursionError) as error:
+            raise UnreadableFile(
+                f"path {describe_path(path)} is not an HDF5 file Keras writes: "
+                f"{shown(first_line(error))}"
+            ) from None
+        except ValueError as error:
+            if isinstance(error, UnreadableFile):
+                raise
+            raise UnreadableFile(
+                f"path {describe_path(path)} is not an HDF5 file Keras writes: "
+                f"{shown(first_line(error))}"
+            ) from None
+    return _explain(saved)
+
+
+# --- private helpers --------------------------------------------------------------------
+
+
+def _explain(saved: SavedModel) -> ModelReport:
+    path, config = saved.path, saved.config
+    if config is None:
+        return _explain_weights_only(saved)
+    root = saved.weights.root if saved.weights is not None else None
     node = StoredLayer(
         spec_of(config),
         saved.weights,
-        "" if saved.weights is not None else None,
+        root,
         saved.weights_note or "its count is the size of its arrays in the weights file",
     )
     try:
@@ -206,11 +174,23 @@ def explain_keras_file(path: Path) -> ModelReport:
         else:
             rows, notes = walk_layer(node, registry.RULES)
     except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as error:
-        raise ValueError(
-            f"path {str(path)!r} holds a configuration lstmdoc cannot read: {error}"
+        raise UnreadableFile(
+            f"path {describe_path(path)} holds a configuration lstmdoc cannot read: "
+            f"{shown(first_line(error))}"
         ) from None
     if saved.weights_note:
         notes.append(f"{saved.weights_note}.")
+    if node.customs:
+        notes.append(
+            f"{', '.join(dict.fromkeys(node.customs))}: custom classes, whose code lstmdoc never "
+            "runs; the arrays stored for each are shown beneath it, group by group, each "
+            "recognised as a Keras layer where its group's name and shapes show which."
+        )
+    if root == "model_weights" and any(row.check == "not derived" for row in rows):
+        notes.append(
+            "Keras 2's .h5 format records no layer's input shape, so a layer whose rule "
+            f"needs one is listed with the count stored for it: {_RESAVE} to derive it."
+        )
     model_config = config.get("config")
     name = model_config.get("name") if isinstance(model_config, dict) else None
     return ModelReport(
@@ -223,44 +203,71 @@ def explain_keras_file(path: Path) -> ModelReport:
     )
 
 
-def shape_size(shape: Any) -> int:
-    """The number of values in an array of ``shape`` (0 for HDF5's empty dataspace)."""
-    return 0 if shape is None else math.prod(int(size) for size in shape)
-
-
-# --- private helpers --------------------------------------------------------------------
+def _explain_weights_only(saved: SavedModel) -> ModelReport:
+    """A weights file: every layer's group, as the arrays stored in it."""
+    weights = saved.weights
+    assert weights is not None
+    spec = Spec(class_name="weights file", config={"name": saved.path.name})
+    node = StoredLayer(
+        spec, weights, weights.root, "a weights file holds no configuration", inside_custom=True
+    )
+    rows, notes = walk_members(node, registry.RULES)
+    notes.append(
+        "A weights file holds arrays, not the model's configuration: each layer is listed "
+        "with the shapes stored for it (recognised as a Keras layer where its group's name "
+        "and its shapes show which), and its count is theirs."
+    )
+    return ModelReport(
+        model=saved.path.name,
+        rows=tuple(rows),
+        total_params=weights.model_params,
+        source=str(saved.path),
+        notes=tuple(notes),
+    )
 
 
 def _read_config(path: Path, archive: zipfile.ZipFile) -> Mapping[str, Any]:
     try:
         info = archive.getinfo(CONFIG)
     except KeyError:
-        raise ValueError(
-            f"path {str(path)!r} is not a Keras model: the archive has no {CONFIG}"
+        raise UnreadableFile(
+            f"path {describe_path(path)} is not a Keras model: the archive has no {CONFIG}"
         ) from None
     if info.file_size > MAX_CONFIG_BYTES:
-        raise ValueError(
-            f"path {str(path)!r} has a {CONFIG} of {info.file_size:,} bytes, more than "
+        raise UnreadableFile(
+            f"path {describe_path(path)} has a {CONFIG} of {info.file_size:,} bytes, more than "
             f"lstmdoc reads ({MAX_CONFIG_BYTES:,})"
         )
+    with archive.open(info) as member:
+        # The bound holds against the bytes inflated, whatever size the entry claims.
+        text = read_bounded(member, MAX_CONFIG_BYTES, f"path {describe_path(path)}'s {CONFIG}")
+    return _parse_config(path, text, CONFIG)
+
+
+def _parse_config(path: Path, text: bytes | str, where: str) -> Mapping[str, Any]:
     try:
-        config = json.loads(archive.read(info))
+        config = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ValueError(
-            f"path {str(path)!r} is a corrupt Keras model: its {CONFIG} is not JSON ({error})"
+        raise UnreadableFile(
+            f"path {describe_path(path)} is a corrupt Keras model: its {where} is not JSON "
+            f"({shown(first_line(error))})"
         ) from None
     except RecursionError:
-        raise ValueError(f"path {str(path)!r} has a {CONFIG} nested too deeply to read") from None
+        raise UnreadableFile(
+            f"path {describe_path(path)} has a {where} nested too deeply to read"
+        ) from None
     if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
-        raise ValueError(  # noqa: TRY004  (the file is a bad value, as in every check above)
-            f"path {str(path)!r} is not a Keras model: its {CONFIG} is not a serialized "
+        raise UnreadableFile(
+            f"path {describe_path(path)} is not a Keras model: its {where} is not a serialized "
             "model (a dictionary with a class_name)"
         )
     return config
 
 
-def _read_weights(archive: zipfile.ZipFile) -> tuple[WeightsFile | None, str | None]:
-    """Index the weights file's groups with h5py, reading shapes and names, never values."""
+def _read_weights(
+    stream: BinaryIO, archive: zipfile.ZipFile
+) -> tuple[WeightsFile | None, str | None]:
+    """Index the weights file's groups with h5py, in place in the archive where it can."""
     if WEIGHTS not in archive.namelist():
         return None, f"the archive has no {WEIGHTS}, so Keras' counts are not shown"
     try:
@@ -270,59 +277,116 @@ def _read_weights(archive: zipfile.ZipFile) -> tuple[WeightsFile | None, str | N
             f"h5py is not installed, so Keras' counts were not read from {WEIGHTS}: "
             "pip install h5py (or lstmdoc[files]) to check the derivations against them"
         )
-    names: dict[str, list[str]] = {}
-    sizes: dict[str, int] = {}
+    info = archive.getinfo(WEIGHTS)
     try:
-        with archive.open(WEIGHTS) as stream, h5py.File(stream, "r") as weights:
-            _index(h5py, weights, "", names, sizes, [0])
-    except (OSError, ValueError, KeyError, TypeError, RecursionError) as error:
+        window = member_in_place(stream, info)
+        if window is not None:
+            with h5py.File(window, "r") as weights:
+                return index(h5py, weights), None
+        with tempfile.TemporaryFile() as copy:
+            _inflate(archive, info, copy)
+            with h5py.File(copy, "r") as weights:
+                return index(h5py, weights), None
+    except (OSError, ValueError, KeyError, TypeError, RecursionError, zipfile.BadZipFile) as error:
         return (
             None,
-            f"its {WEIGHTS} could not be read ({first_line(error)}), so Keras' counts are not shown",
+            (
+                f"its {WEIGHTS} could not be read ({shown(first_line(error))}), "
+                "so Keras' counts are not shown"
+            ),
         )
-    return WeightsFile({name: tuple(paths) for name, paths in names.items()}, sizes), None
 
 
-def _index(
-    h5py: Any,
-    group: Any,
-    path: str,
-    names: dict[str, list[str]],
-    sizes: dict[str, int],
-    seen: list[int],
-) -> int:
-    """Record each group's layer name and stored size; return the size beneath ``group``."""
-    total = 0
-    for key in group:
-        seen[0] += 1
-        if seen[0] > _MAX_GROUPS or path.count("/") > 64:
-            raise ValueError("the weights file has more groups than a Keras model writes")
-        # Only hard links: a soft or external link could point anywhere, even at
-        # another file, and a saved model never writes one.
-        if not isinstance(group.get(key, getlink=True), h5py.HardLink):
-            continue
-        item = group.get(key)
-        child = f"{path}/{key}" if path else str(key)
-        if isinstance(item, h5py.Dataset):
-            total += shape_size(item.shape)
-        elif isinstance(item, h5py.Group):
-            size = _index(h5py, item, child, names, sizes, seen)
-            sizes[child] = size
-            total += size
-            if key == "vars":
-                name = item.attrs.get("name")
-                if isinstance(name, bytes):
-                    name = name.decode("utf-8", "replace")
-                if isinstance(name, str):
-                    names.setdefault(name, []).append(path)
-    return total
+def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, copy: IO[bytes]) -> None:
+    """Inflate a compressed weights file into ``copy``, within :data:`MAX_INFLATED_WEIGHTS`."""
+    with archive.open(info) as member:
+        shutil.copyfileobj(_Bounded(member, MAX_INFLATED_WEIGHTS), copy)
+    copy.seek(0)
+
+
+class _Bounded:
+    """A stream that raises once more than ``limit`` bytes were read from it."""
+
+    def __init__(self, stream: IO[bytes], limit: int) -> None:
+        self._stream, self._left = stream, limit
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(1 << 20 if size < 0 else min(size, 1 << 20))
+        self._left -= len(data)
+        if self._left < 0:
+            raise ValueError(
+                f"it is stored compressed and inflates to more than {MAX_INFLATED_WEIGHTS:,} bytes"
+            )
+        return data
+
+
+def _read_h5(h5py: Any, path: Path, opened: Any) -> SavedModel:
+    """Keras 2's HDF5 model (``model_config`` and ``model_weights``), or a weights file."""
+    if "model_config" in opened.attrs:
+        text = opened.attrs["model_config"]
+        if len(text) > MAX_CONFIG_BYTES:
+            raise UnreadableFile(
+                f"path {describe_path(path)} has a model_config of {len(text):,} bytes, more "
+                f"than lstmdoc reads ({MAX_CONFIG_BYTES:,})"
+            )
+        config = _parse_config(path, text, "model_config attribute")
+        group = opened.get("model_weights")
+        if group is None:
+            return SavedModel(path, _legacy(config), None, "the file holds no model_weights")
+        return SavedModel(path, _legacy(config), _legacy_index(h5py, opened), None)
+    if "layer_names" in opened.attrs:  # Keras 2's save_weights("model.h5")
+        return SavedModel(path, None, index(h5py, opened, legacy=True), None)
+    if "layers" in opened or "vars" in opened:  # Keras 3's save_weights("model.weights.h5")
+        return SavedModel(path, None, index(h5py, opened), None)
+    raise UnreadableFile(
+        f"path {describe_path(path)} is an HDF5 file, but not a Keras model or weights file "
+        "(no model_config attribute, model_weights or layers group)"
+    )
+
+
+def _legacy_index(h5py: Any, opened: Any) -> WeightsFile:
+    return index(h5py, opened, legacy=True, root="model_weights")
+
+
+def _legacy(config: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Keras 2's serialization leaves out the module of Keras' own layers: put it back.
+
+    A layer without a ``module`` whose class is one of Keras' is Keras' own; a
+    registered custom class records its ``registered_name`` and keeps none.
+    """
+
+    def restore(value: Any, depth: int = 0) -> Any:
+        if depth > 200:
+            raise ValueError("the configuration nests too deeply")
+        if isinstance(value, dict):
+            restored = {key: restore(item, depth + 1) for key, item in value.items()}
+            name = restored.get("class_name")
+            if (
+                isinstance(name, str)
+                and "module" not in restored
+                and "config" in restored
+                and not restored.get("registered_name")
+                and (
+                    name in registry.LAYER_RULES
+                    or name in registry.WEIGHTLESS
+                    or name in registry.MODEL_CLASSES
+                )
+            ):
+                restored["module"] = "keras.layers"
+            return restored
+        if isinstance(value, list):
+            return [restore(item, depth + 1) for item in value]
+        return value
+
+    return restore(config)  # type: ignore[no-any-return]
 
 
 def _stored_optimizer(saved: SavedModel, trainable: int | None) -> OptimizerRow | None:
     """The optimizer of a file saved after training: its config, and its stored variables."""
-    compiled = saved.config.get("compile_config")
+    config = saved.config or {}
+    compiled = config.get("compile_config")
     spec = compiled.get("optimizer") if isinstance(compiled, dict) else None
-    if saved.weights is None or not isinstance(spec, dict):
+    if saved.weights is None or saved.weights.root or not isinstance(spec, dict):
         return None
     stored = saved.weights.size("optimizer")
     formula, count, explanation = optimizers.derive_optimizer(spec, trainable)

@@ -36,6 +36,7 @@ from lstmdoc.keras.specs import Rule, Shapes, apply, keras_own, sublayer
 from lstmdoc.report.rules import Derivation, NoFormula, Rules, Spec
 
 __all__ = [
+    "ALIASES",
     "EXTERNAL_WEIGHTS",
     "LAYER_RULES",
     "MODEL_CLASSES",
@@ -59,7 +60,7 @@ def derive(spec: Spec) -> Derivation | NoFormula | None:
     """
     if not is_builtin(spec):
         return None
-    name = spec.class_name
+    name = ALIASES.get(spec.class_name, spec.class_name)
     if name in WEIGHTLESS:
         return Derivation(formula="0")
     if name in EXTERNAL_WEIGHTS:
@@ -123,6 +124,9 @@ LAYER_RULES: dict[str, Rule] = {
     **preprocessing.LAYER_RULES,
 }
 """The rule for each Keras class that can own weights, by its class name."""
+
+ALIASES = {"GroupQueryAttention": "GroupedQueryAttention"}
+"""Other names Keras exports a class under, which a saved file may record as its class name."""
 
 MODEL_CLASSES = frozenset({"Sequential", "Functional", "Model"})
 """Keras' models: their layers are explained one by one."""

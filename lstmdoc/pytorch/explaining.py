@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from lstmdoc._checks import describe, is_torch_module, size
-from lstmdoc.pytorch import checkpoints, registry, state_dicts
+from lstmdoc.pytorch import pretrained, registry, state_dicts
 from lstmdoc.pytorch.live import LiveModule
 from lstmdoc.report import ModelReport
 from lstmdoc.report.walk import walk_layer, walk_members
@@ -110,14 +110,24 @@ def explain_state_dict(
         ValueError: a name is malformed.
     """
     shapes = _shapes(state_dict)
-    return _explain_shapes(shapes, state_dicts.tied_keys(state_dict), name, source)
+    integers = {
+        key
+        for key, value in state_dict.items()
+        if callable(getattr(value, "is_floating_point", None))
+        and not (value.is_floating_point() or value.is_complex())
+    }
+    return _explain_shapes(shapes, state_dicts.tied_keys(state_dict), name, source, integers)
 
 
 def _explain_shapes(
-    shapes: Mapping[str, tuple[int, ...]], tied: Mapping[str, str], name: str, source: str | None
+    shapes: Mapping[str, tuple[int, ...]],
+    tied: Mapping[str, str],
+    name: str,
+    source: str | None,
+    integers: set[str] | frozenset[str] = frozenset(),
 ) -> ModelReport:
     notes: list[str] = []
-    root = state_dicts.StoredModule(state_dicts.group(shapes, tied), notes, "")
+    root = state_dicts.StoredModule(state_dicts.group(shapes, tied, integers), notes, "")
     if root.recognised:
         rows, walked = walk_layer(root, _STORED_RULES)
     else:
@@ -145,24 +155,28 @@ def _explain_shapes(
 
 
 def explain_checkpoint(path: Path) -> ModelReport:
-    """Explain the ``state_dict`` in a ``.pt`` or ``.pth`` file; see :func:`explain_state_dict`.
+    """Explain the ``state_dict`` in a PyTorch or safetensors file, or a ``save_pretrained`` folder.
 
-    The file is read with ``torch.load(path, weights_only=True)``, which builds
-    tensors and plain containers only: a whole model saved with ``torch.save(model)``,
-    or anything else that would run code, is refused. The ``state_dict`` may be the
-    file's top level or sit under one of
-    :data:`~lstmdoc.pytorch.checkpoints.NESTED_KEYS`.
+    A ``torch.save`` file is read with ``torch.load(path, weights_only=True)``, which
+    builds tensors and plain containers only: a whole model saved with
+    ``torch.save(model)``, or anything else that would run code, is refused. The
+    ``state_dict`` may be the file's top level or sit under one of
+    :data:`~lstmdoc.pytorch.checkpoints.NESTED_KEYS`. A safetensors file is read
+    from its header alone (:mod:`lstmdoc.pytorch.safetensors`). See
+    :func:`explain_state_dict` for how the modules are recognised.
 
     Raises:
-        ImportError: PyTorch is not installed.
-        ValueError: see :func:`lstmdoc.pytorch.checkpoints.load`.
+        ImportError: a ``torch.save`` file, and PyTorch is not installed.
+        ValueError: see :func:`lstmdoc.pytorch.pretrained.read`.
     """
-    shapes, key, tied = checkpoints.load(path)
-    report = _explain_shapes(shapes, tied, path.stem, str(path))
-    if key is None:
-        return report
-    found = f"The state_dict was read from the checkpoint's {key!r} entry."
-    return dataclasses.replace(report, notes=(found, *report.notes))
+    read = pretrained.read(path)
+    report = _explain_shapes(read.shapes, read.tied, read.name, str(path), read.integers)
+    found = (
+        ()
+        if read.key is None
+        else (f"The state_dict was read from the checkpoint's {read.key!r} entry.",)
+    )
+    return dataclasses.replace(report, notes=(*found, *read.notes, *report.notes))
 
 
 def _shapes(state_dict: Any) -> dict[str, tuple[int, ...]]:

@@ -37,13 +37,30 @@ def _bilinear(config: Config) -> Derivation:
 
 
 def recognise_linear(tensors: Mapping[str, Shape], children: frozenset[str]) -> Found | None:
-    """A 2-D ``weight`` and its ``bias``: ``Linear(in_features, out_features)``."""
+    """A 2-D ``weight`` and its ``bias``, or the weight alone: ``Linear(in_features, out_features)``.
+
+    A lone weight matrix is an ``Embedding``'s too: the module's name chooses
+    (:data:`lstmdoc.pytorch.sparse.EMBEDDING_NAMES`), and the note says both.
+    """
     weight = tensors.get("weight")
-    if children or weight is None or len(weight) != 2 or set(tensors) != {"weight", "bias"}:
+    if children or weight is None or len(weight) != 2 or not {"weight"} <= set(tensors):
+        return None
+    if not set(tensors) <= {"weight", "bias"}:
         return None
     rows, columns = weight
-    config = {"in_features": columns, "out_features": rows, "bias": True}
-    return Found("Linear", "linear", config, f"Linear({columns}, {rows})")
+    bias = "bias" in tensors
+    config = {"in_features": columns, "out_features": rows, "bias": bias}
+    note = (
+        None
+        if bias
+        else (
+            f"a lone weight matrix is a Linear({columns}, {rows}, bias=False) or an "
+            f"Embedding({rows}, {columns}): both count {rows} × {columns}, and the module's "
+            "name chooses"
+        )
+    )
+    call = f"Linear({columns}, {rows}" + ("" if bias else ", bias=False") + ")"
+    return Found("Linear", "linear", config, call, note)
 
 
 _LINEAR_READS = ("in_features", "out_features", "bias?")

@@ -58,15 +58,11 @@ NOT_RECOGNISED = {
     "NonDynamicallyQuantizableLinear": "a Linear's tensors: recognised as Linear",
     "Bilinear": "not recognised yet",
     "EmbeddingBag": "an Embedding's tensors: recognised as Embedding",
-    **dict.fromkeys(conv.MODULE_RULES, "not recognised yet"),
     **{
         name: "a BatchNorm's tensors: recognised as BatchNorm*d"
         for name in batchnorm.MODULE_RULES
         if name != "BatchNorm1d"
     },
-    "LayerNorm": "not recognised yet",
-    "RMSNorm": "not recognised yet",
-    "GroupNorm": "not recognised yet",
     "PReLU": "not recognised yet",
 }
 """Why a class with a rule has no ``state_dict`` recogniser: its tensors are another

@@ -53,6 +53,9 @@ class Found:
         config: its arguments, as its rule reads them.
         call: the constructor call read back, such as ``LSTM(1, 20, bidirectional=True)``.
         note: what a ``state_dict`` cannot say about it, if anything.
+        prefer: where several classes fit the same tensors (a lone weight matrix is
+            an ``Embedding`` or a ``Linear`` without bias), a regular expression of the
+            module names this reading is preferred for, such as ``embed``.
     """
 
     class_name: str
@@ -60,6 +63,7 @@ class Found:
     config: dict[str, Any]
     call: str
     note: str | None = None
+    prefer: str | None = None
 
 
 Recogniser = Callable[[Mapping[str, Shape], frozenset[str]], "Found | None"]

@@ -13,7 +13,11 @@ from lstmdoc.counting import breakdown
 from lstmdoc.pytorch.rule import Config, Found, Shape, TorchRule, derivation, size
 from lstmdoc.report.rules import Derivation
 
-__all__ = ["MODULE_RULES"]
+__all__ = ["EMBEDDING_NAMES", "MODULE_RULES"]
+
+EMBEDDING_NAMES = r"emb|wte|wpe|tok|vocab|shared|lookup|codebook"
+"""Module names that make a lone weight matrix an ``Embedding`` rather than a ``Linear``:
+``embed_tokens``, GPT-2's ``wte`` and ``wpe``, T5's ``shared`` ..."""
 
 _SOURCE = "torch/nn/modules/sparse.py"
 
@@ -35,12 +39,14 @@ def recognise_embedding(tensors: Mapping[str, Shape], children: frozenset[str]) 
         return None
     rows, columns = weight
     note = (
-        f"a lone weight matrix is an Embedding({rows}, {columns}), a "
-        f"Linear({columns}, {rows}, bias=False) or another module with one such weight: "
-        f"all count {rows} × {columns}"
+        f"a lone weight matrix is an Embedding({rows}, {columns}) or a "
+        f"Linear({columns}, {rows}, bias=False): both count {rows} × {columns}, and the "
+        "module's name chooses"
     )
     config = {"num_embeddings": rows, "embedding_dim": columns}
-    return Found("Embedding", "sparse", config, f"Embedding({rows}, {columns})", note)
+    return Found(
+        "Embedding", "sparse", config, f"Embedding({rows}, {columns})", note, EMBEDDING_NAMES
+    )
 
 
 _READS = ("num_embeddings", "embedding_dim")

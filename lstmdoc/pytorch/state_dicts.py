@@ -25,7 +25,8 @@ file is :mod:`lstmdoc.pytorch.checkpoints`'s.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +35,17 @@ from lstmdoc.pytorch import registry
 from lstmdoc.pytorch.rule import Shape
 from lstmdoc.report.rules import Derivation, LayerNode, Spec
 
-__all__ = ["Group", "Recognised", "StoredModule", "group", "recognise", "tied_keys"]
+__all__ = [
+    "BUFFER_NAMES",
+    "BUFFER_SUFFIXES",
+    "Group",
+    "Recognised",
+    "StoredModule",
+    "group",
+    "is_buffer_name",
+    "recognise",
+    "tied_keys",
+]
 
 
 @dataclass
@@ -47,12 +58,15 @@ class Group:
         children: the modules beneath, by name, in the ``state_dict``'s order.
         identities: each own tensor's identity: its full key, or, for a tensor stored
             under several keys (a tied weight), the first key that holds it.
+        buffers: the own tensors that are buffers whatever the module's class: by
+            name (:func:`is_buffer_name`), or because they hold integers.
     """
 
     name: str
     tensors: dict[str, Shape] = field(default_factory=dict)
     children: dict[str, Group] = field(default_factory=dict)
     identities: dict[str, str] = field(default_factory=dict)
+    buffers: set[str] = field(default_factory=set)
 
     def everything(self) -> dict[str, Shape]:
         """Every tensor at or beneath this module, by its name relative to it."""
@@ -62,14 +76,20 @@ class Group:
         return found
 
 
-def group(shapes: Mapping[str, Shape], tied: Mapping[str, str] | None = None) -> Group:
+def group(
+    shapes: Mapping[str, Shape],
+    tied: Mapping[str, str] | None = None,
+    integers: Collection[str] = (),
+) -> Group:
     """Arrange a ``state_dict``'s names and shapes by module path.
 
     Args:
         shapes: each tensor's shape, by its key.
         tied: for a key whose tensor is also stored under an earlier key, that key.
+        integers: the keys of tensors of integer or boolean dtype, which are buffers.
     """
     root = Group("")
+    integers = set(integers)
     for key, shape in shapes.items():
         *path, tensor = key.split(".")
         node = root
@@ -77,6 +97,8 @@ def group(shapes: Mapping[str, Shape], tied: Mapping[str, str] | None = None) ->
             node = node.children.setdefault(part, Group(part))
         node.tensors[tensor] = shape
         node.identities[tensor] = (tied or {}).get(key, key)
+        if key in integers or is_buffer_name(tensor):
+            node.buffers.add(tensor)
     return root
 
 
@@ -111,8 +133,13 @@ class Recognised:
 
 
 def recognise(stored: Group) -> Recognised | None:
-    """The class whose rule creates exactly ``stored``'s tensors, with its arguments."""
+    """The class whose rule creates exactly ``stored``'s tensors, with its arguments.
+
+    Where several classes fit (a lone weight matrix is an ``Embedding`` or a bias-less
+    ``Linear``), the one that prefers the module's name is chosen, else the first.
+    """
     children = frozenset(stored.children)
+    fits = []
     for recogniser in registry.RECOGNISERS:
         found = recogniser(stored.tensors, children)
         if found is None:
@@ -124,8 +151,40 @@ def recognise(stored: Group) -> Recognised | None:
             label=found.call,
         )
         if registry.tensors_of(spec) == stored.everything():
-            return Recognised(spec, found.note)
-    return None
+            fits.append((found.prefer, Recognised(spec, found.note)))
+    name = stored.name.lower()
+    preferred = [fit for prefer, fit in fits if prefer and re.search(prefer, name)]
+    plain = [fit for prefer, fit in fits if not prefer]
+    chosen = preferred or plain or [fit for _, fit in fits]
+    return chosen[0] if chosen else None
+
+
+def is_buffer_name(name: str) -> bool:
+    """Whether a tensor of this name is a buffer wherever it is found, never a parameter.
+
+    Batch norms' statistics (``running_mean``, ``num_batches_tracked``), the indices
+    and ids models keep beside their weights (Swin's ``relative_position_index``,
+    BERT's ``position_ids``), masks and rotary frequencies (``inv_freq``).
+    """
+    return name in BUFFER_NAMES or name.endswith(BUFFER_SUFFIXES)
+
+
+BUFFER_NAMES = frozenset(
+    {
+        "running_mean",
+        "running_var",
+        "num_batches_tracked",
+        "position_ids",
+        "token_type_ids",
+        "inv_freq",
+        "masked_bias",
+        "_float_tensor",
+    }
+)
+"""Tensor names that are buffers in every module PyTorch or ``transformers`` defines."""
+
+BUFFER_SUFFIXES = ("_index", "_ids", "_mask", "_buffer")
+"""Name endings of buffers: ``relative_position_index``, ``attn_mask``, ``weight_mask`` ..."""
 
 
 class StoredModule:
@@ -179,12 +238,22 @@ class StoredModule:
         return self._children()
 
     def declared_weights(self) -> Sequence[Weight]:
-        """An unrecognised module's own tensors, counted from their stored shapes."""
-        return [Weight(name, shape, True) for name, shape in self._stored.tensors.items()]
+        """An unrecognised module's own parameters, counted from their stored shapes."""
+        buffers = self._stored.buffers
+        return [
+            Weight(name, shape, True)
+            for name, shape in self._stored.tensors.items()
+            if name not in buffers
+        ]
 
-    def declared_buffers(self) -> None:
-        """Unknown: a ``state_dict`` stores parameters and buffers alike."""
-        return
+    def declared_buffers(self) -> Sequence[Weight]:
+        """An unrecognised module's tensors known to be buffers, by name or dtype."""
+        buffers = self._stored.buffers
+        return [
+            Weight(name, shape, False)
+            for name, shape in self._stored.tensors.items()
+            if name in buffers
+        ]
 
     @property
     def key(self) -> None:
@@ -229,8 +298,9 @@ class StoredModule:
         ]
 
     def _buffer_names(self) -> set[str]:
-        derivation = registry.derive(self._spec) if self.recognised else None
-        buffers = getattr(derivation, "buffers", ())
+        if not self.recognised:
+            return self._stored.buffers
+        buffers = getattr(registry.derive(self._spec), "buffers", ())
         return {buffer.name for buffer in buffers}
 
     def _inside(self, name: str) -> str:
@@ -245,8 +315,12 @@ def _identity(value: Any) -> tuple[Any, ...] | None:
     try:
         if not value.numel():
             return None  # every empty tensor starts at address 0: none is tied to another
+        # A file read onto the meta device (shapes, no data) has no data pointers, but
+        # each storage remembers where it lies in the file; a live one is its address.
+        held = storage()
+        place = getattr(held, "_checkpoint_offset", None)
         return (
-            storage().data_ptr(),
+            ("file", place) if isinstance(place, int) else held.data_ptr(),
             int(value.storage_offset()),
             tuple(value.shape),
             tuple(value.stride()),

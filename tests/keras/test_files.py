@@ -127,10 +127,14 @@ class TestReading:
             ),
         )
         report = lstmdoc.explain_file(path)
-        row = report.rows[-1]
-        assert (row.layer, row.params, row.framework_params) == ("MyLayer", None, 3 * (8 + 1))
-        assert "never runs" in str(row.note)
-        assert not report.agrees
+        row = next(row for row in report.rows if row.name == "out")
+        # Never run, but its arrays are stored: the class is shown with their shapes.
+        assert (row.layer, row.params, row.framework_params) == ("MyLayer", 27, 3 * (8 + 1))
+        assert row.check == "declared"
+        inner = [(r.name, r.params) for r in report.rows if r.name.startswith("out/")]
+        assert inner == [("out/vars/0", 8 * 3), ("out/vars/1", 3)]
+        assert report.total_params == report.derived_params
+        assert not report.all_derived
 
     def test_a_bidirectional_without_a_backward_layer_config(self, saved, tmp_path):
         """An older config with no backward_layer gets Keras' own backward copy of the layer."""
@@ -143,13 +147,22 @@ class TestReading:
         assert rows["bi/backward_lstm"].check == "ok"
         assert report.agrees
 
-    def test_a_layer_never_built_is_not_derived(self, saved, tmp_path):
-        """A layer whose build_config is missing is listed with its stored count, and why."""
+    def test_a_layer_without_a_build_config_is_built_on_its_stored_shapes(self, saved, tmp_path):
+        """A layer whose build_config is missing is derived on the input its arrays show."""
         path = with_config(
             saved, tmp_path / "unbuilt.keras", lambda c: layer_config(c, "out").pop("build_config")
         )
         row = lstmdoc.explain_file(path).rows[-1]
-        assert (row.params, row.framework_params) == (None, 3 * (8 + 1))
+        assert (row.params, row.framework_params, row.check) == (27, 3 * (8 + 1), "ok")
+
+    def test_a_layer_never_built_is_not_derived(self, saved, tmp_path, monkeypatch):
+        """Without a build_config or stored arrays to build on, a layer is not derived, and why."""
+        monkeypatch.setitem(sys.modules, "h5py", None)
+        path = with_config(
+            saved, tmp_path / "unbuilt.keras", lambda c: layer_config(c, "out").pop("build_config")
+        )
+        row = lstmdoc.explain_file(path).rows[-1]
+        assert (row.params, row.framework_params) == (None, None)
         assert "never built" in str(row.note)
 
     def test_a_config_lstmdoc_does_not_understand(self, saved, tmp_path):
@@ -234,15 +247,22 @@ class TestBadFiles:
 
     def test_a_directory(self, tmp_path):
         """A directory raises ValueError."""
-        with pytest.raises(ValueError, match=r"is a directory, expected a \.keras file"):
+        with pytest.raises(ValueError, match=r"is a directory, but not one save_pretrained writes"):
             lstmdoc.explain_file(tmp_path)
 
-    @pytest.mark.parametrize("name", ["model.h5", "model.json", "model"])
-    def test_other_suffixes_are_refused(self, tmp_path, name):
-        """Only .keras files are read: legacy H5 and other files are refused by name."""
+    @pytest.mark.parametrize(
+        ("name", "message"),
+        [
+            ("model.h5", "is not an HDF5 file Keras writes"),
+            ("model.json", "is not a model file lstmdoc reads"),
+            ("model", "is not a model file lstmdoc reads"),
+        ],
+    )
+    def test_files_of_no_known_format_are_refused(self, tmp_path, name, message):
+        """A file whose content is no model format is refused, as what its name claims."""
         path = tmp_path / name
         path.write_text("{}")
-        with pytest.raises(ValueError, match=r"must be a \.keras file"):
+        with pytest.raises(ValueError, match=message):
             lstmdoc.explain_file(path)
 
     def test_a_file_that_is_not_an_archive(self, tmp_path):
@@ -340,3 +360,93 @@ def test_shape_size_of_an_empty_dataspace():
     assert keras_files.shape_size(None) == 0
     assert keras_files.shape_size(()) == 1
     assert keras_files.shape_size(np.zeros((2, 3)).shape) == 6
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    """The classifier saved as Keras 2's .h5, and its weights alone."""
+    import warnings  # noqa: PLC0415
+
+    folder = tmp_path_factory.mktemp("formats")
+    model = classifier()
+    with warnings.catch_warnings():
+        # Keras calls .h5 legacy and says so, and its h5py writer warns about NumPy 2.
+        warnings.simplefilter("ignore")
+        model.save(folder / "model.h5")
+        model.save_weights(folder / "model.weights.h5")
+    return folder, model
+
+
+class TestKerasFormats:
+    """Every format Keras writes, explained with Keras' own count."""
+
+    def test_keras_2_h5_model_is_derived_on_its_stored_shapes(self, written):
+        """model.save("model.h5"): every layer derived, on the input its arrays show."""
+        folder, model = written
+        report = lstmdoc.explain_file(folder / "model.h5")
+        assert report.total_params == model.count_params()
+        assert [row.name for row in report.top_rows] == ["embedding", "bi", "bi_gru", "norm", "out"]
+        assert report.agrees, str(report)
+        assert report.non_trainable_params == 2 * 8
+
+    def test_a_weights_file_lists_each_layer_with_its_arrays(self, written):
+        """model.save_weights(...): no configuration, each layer's arrays, Keras' total."""
+        folder, model = written
+        report = lstmdoc.explain_file(folder / "model.weights.h5")
+        assert report.total_params == report.derived_params == model.count_params()
+        rows = {row.name: row for row in report.rows}
+        assert rows["out"].layer == "Dense (from its arrays)"
+        assert rows["out"].check == "ok"
+        assert rows["embedding"].params == 500 * 16
+
+    def test_the_kind_is_told_by_content_not_name(self, written, saved, tmp_path):
+        """A .keras file named .bin, and an .h5 model named .keras, are read as what they are."""
+        folder, model = written
+        renamed = tmp_path / "model.bin"
+        renamed.write_bytes(saved.read_bytes())
+        assert lstmdoc.explain_file(renamed).total_params == model.count_params()
+        misnamed = tmp_path / "h5.keras"
+        misnamed.write_bytes((folder / "model.h5").read_bytes())
+        assert lstmdoc.explain_file(misnamed).total_params == model.count_params()
+
+    def test_the_weights_are_read_in_place(self, saved, monkeypatch):
+        """The weights file is read where it lies in the archive, never streamed through zipfile."""
+
+        def refuse(*_arguments, **_options):
+            raise AssertionError("model.weights.h5 was opened through zipfile")
+
+        original = zipfile.ZipFile.open
+        monkeypatch.setattr(
+            zipfile.ZipFile,
+            "open",
+            lambda self, name, *a, **k: (
+                refuse()
+                if str(getattr(name, "filename", name)).endswith(".h5")
+                else original(self, name, *a, **k)
+            ),
+        )
+        assert lstmdoc.explain_file(saved).agrees
+
+    def test_a_compressed_weights_file_is_still_read(self, saved, tmp_path):
+        """An archive re-zipped with compression: the weights are inflated once, within a bound."""
+        path = tmp_path / "deflated.keras"
+        with (
+            zipfile.ZipFile(saved) as old,
+            zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as new,
+        ):
+            for name in old.namelist():
+                new.writestr(name, old.read(name))
+        assert lstmdoc.explain_file(path).agrees
+
+    def test_the_group_query_attention_alias(self, saved, tmp_path):
+        """GroupQueryAttention, the name Keras also exports the class as, has the same rule."""
+        from lstmdoc.keras import registry  # noqa: PLC0415
+
+        assert registry.ALIASES["GroupQueryAttention"] == "GroupedQueryAttention"
+        path = with_config(
+            saved,
+            tmp_path / "alias.keras",
+            lambda c: layer_config(c, "out").update(class_name="GroupQueryAttention"),
+        )
+        row = next(row for row in lstmdoc.explain_file(path).rows if row.name == "out")
+        assert "custom class" not in str(row.note)

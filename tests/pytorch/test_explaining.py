@@ -74,7 +74,7 @@ class TestExplainStateDict:
         shapes = {
             "scale": (3,),
             "block.conv.weight": (4, 2, 3),
-            "block.conv.bias": (4,),
+            "block.conv.bias": (5,),  # neither a convolution's nor its transpose's
             "block.attention.in_proj_weight": (12, 4),
             "block.attention.out_proj.weight": (4, 4),
         }
@@ -85,7 +85,7 @@ class TestExplainStateDict:
         assert rows["block.conv.weight"].layer == "tensor"
         assert rows["block.attention.out_proj"].depth == 2
         assert rows["block.attention"].params == 12 * 4 + 4 * 4
-        assert report.derived_params == report.total_params == 3 + 24 + 4 + 48 + 16
+        assert report.derived_params == report.total_params == 3 + 24 + 5 + 48 + 16
         text = str(report)
         assert "block.conv.weight, block.conv.bias, scale: tensors of a module" in text
         assert "num_heads is not stored" in text

@@ -70,7 +70,18 @@ class TestRecognise:
         ("shapes", "label"),
         [
             ({"weight": (10, 128), "bias": (10,)}, "Linear(128, 10)"),
-            ({"weight": (1000, 32)}, "Embedding(1000, 32)"),
+            ({"weight": (1000, 32)}, "Linear(32, 1000, bias=False)"),
+            ({"weight": (32, 3, 7, 7), "bias": (32,)}, "Conv2d(3, 32, kernel_size=(7, 7))"),
+            ({"weight": (3, 32, 4), "bias": (32,)}, "ConvTranspose1d(3, 32, kernel_size=(4,))"),
+            (
+                {"weight": (8, 4, 3, 3, 3)},
+                (
+                    "Conv3d(4, 8, kernel_size=(3, 3, 3), bias=False) or "
+                    "ConvTranspose3d(8, 4, kernel_size=(3, 3, 3), bias=False)"
+                ),
+            ),
+            ({"weight": (64,), "bias": (64,)}, "LayerNorm(64)"),
+            ({"weight": (64,)}, "RMSNorm(64)"),
             (
                 {"weight_ih": (80, 3), "weight_hh": (80, 20), "bias_ih": (80,), "bias_hh": (80,)},
                 "LSTMCell(3, 20)",
@@ -108,10 +119,28 @@ class TestRecognise:
         assert found.spec.label == label
 
     @pytest.mark.parametrize(
+        ("name", "shapes", "label"),
+        [
+            ("embed_tokens", {"weight": (1000, 32)}, "Embedding(1000, 32)"),
+            ("wte", {"weight": (1000, 32)}, "Embedding(1000, 32)"),
+            ("lm_head", {"weight": (1000, 32)}, "Linear(32, 1000, bias=False)"),
+            ("q_proj", {"weight": (32, 32)}, "Linear(32, 32, bias=False)"),
+            ("gn1", {"weight": (16,), "bias": (16,)}, "GroupNorm(num_groups, 16)"),
+            ("ln_1", {"weight": (16,), "bias": (16,)}, "LayerNorm(16)"),
+        ],
+    )
+    def test_the_module_name_chooses_between_readings(self, name, shapes, label):
+        """A lone weight matrix is an Embedding where the name says so, else a Linear."""
+        root = torch_state_dicts.group({f"{name}.{key}": shape for key, shape in shapes.items()})
+        found = torch_state_dicts.recognise(root.children[name])
+        assert found is not None
+        assert found.spec.label == label
+
+    @pytest.mark.parametrize(
         "shapes",
         [
-            {"weight": (32, 3, 3, 3), "bias": (32,)},  # a convolution: which one?
-            {"weight": (64,), "bias": (64,)},  # LayerNorm, GroupNorm or a batch norm
+            {"weight": (32, 3, 3, 3), "bias": (7,)},  # a bias neither reading has
+            {"weight": (64,), "bias": (63,)},
             {"weight_ih_l0": (80, 3), "weight_hh_l0": (80, 20), "weight_ih_l1": (80, 7)},
             {"weight": (10, 128), "bias": (11,)},
         ],

@@ -62,14 +62,10 @@ class Keras:
         "h5": FileFormat(
             "h5",
             _save_h5,
-            supported=False,
-            refusal="lstmdoc explain does not read Keras 2's HDF5 models (.h5) yet (issue 21)",
         ),
         "weights.h5": FileFormat(
             "weights.h5",
             _save_weights,
-            supported=False,
-            refusal="lstmdoc explain does not read .weights.h5 files yet (issue 21)",
         ),
     }
 

@@ -97,20 +97,14 @@ class PyTorch:
         "safetensors": FileFormat(
             "safetensors",
             _save_safetensors,
-            supported=False,
-            refusal="lstmdoc explain does not read .safetensors files yet (issue 21)",
         ),
         "pretrained": FileFormat(
             "pretrained",
             _save_pretrained,
-            supported=False,
-            refusal="lstmdoc explain does not read a save_pretrained directory yet (issue 21)",
         ),
         "ckpt": FileFormat(
             "ckpt",
             _save_lightning,
-            supported=False,
-            refusal="lstmdoc explain does not read a Lightning .ckpt yet (issue 21)",
         ),
     }
 
