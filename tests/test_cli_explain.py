@@ -214,7 +214,7 @@ class TestBadFiles:
             path,
             lambda name, data: b"garbage" if name.endswith(".h5") else data,
         )
-        result = lstmdoc_command("explain", str(path))
+        result = lstmdoc_command("explain", str(path), "--wide")
         assert result.returncode == 0, result.stderr
         assert "could not be read" in result.stdout
         assert "not checked" in result.stdout

@@ -58,7 +58,7 @@ class TestExplainStateDict:
         assert report.agrees
         assert report.derived_params == 32000 + 50176 + 256 + 1290
         assert report.buffer_size == report.total_buffer_size == 257
-        assert "257 buffer values, not counted" in str(report).splitlines()[0]
+        assert "257 buffer values, not counted" in report.text(wide=True).splitlines()[0]
         assert report.separator == "."
 
     def test_a_projection(self):

@@ -7,6 +7,7 @@ page's python block runs, then the command, and its output must be the one shown
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -29,5 +30,6 @@ def test_the_shown_output_is_the_commands(tmp_path, monkeypatch):
         capture_output=True,
         text=True,
         check=True,
+        env={**os.environ, "COLUMNS": "80"},  # a reader's terminal, as the page shows it
     )
     assert result.stdout == shown

@@ -262,7 +262,7 @@ class TestLiveModules:
             "running_var",
             "num_batches_tracked",
         ]
-        assert "buffers" in str(report).splitlines()[2]
+        assert "buffers" in report.text(wide=True).splitlines()[2]
 
     def test_frozen_parameters_are_non_trainable(self):
         """requires_grad=False moves a parameter to the non-trainable count."""
@@ -292,13 +292,20 @@ class TestLiveModules:
         assert (row.params, row.framework_params, row.check) == (None, 3, "not derived")
         assert "no formula for torch.nn.Unknown" in str(lstmdoc.explain(nn.Sequential(unknown)))
 
-    def test_tied_weights_are_said_to_count_once(self):
-        """A parameter shared by two modules: the rows count it twice, and the note says so."""
+    def test_tied_weights_count_once_where_first_met(self):
+        """A parameter shared by two modules counts at the first; the second says where it is."""
         embedding, decoder = nn.Embedding(10, 4), nn.Linear(4, 10, bias=False)
         decoder.weight = embedding.weight
         report = lstmdoc.explain(nn.Sequential(embedding, decoder))
-        assert report.total_params == 40
-        assert any("tied weights" in note for note in report.notes)
+        first, second = report.rows
+        assert (first.params, second.params) == (40, 0)
+        assert report.derived_params == report.total_params == 40
+        assert second.check == "shared"
+        assert second.shared == (("weight", "0.weight"),)
+        assert report.agrees or all(row.agrees for row in report.rows)
+        assert "DISAGREEMENT" not in report.text(wide=True)
+        saved = lstmdoc.explain_state_dict(nn.Sequential(embedding, decoder).state_dict())
+        assert saved.derived_params == saved.total_params == 40
 
     def test_a_lazy_module_is_refused(self):
         """A lazy module before its first forward pass has no shapes: a clear ValueError."""
@@ -366,7 +373,7 @@ class Trap(nn.Module):  # type: ignore[misc]  # torch is untyped here
 
 def lstmdoc_explain(path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "lstmdoc", "explain", str(path)],
+        [sys.executable, "-m", "lstmdoc", "explain", str(path), "--wide"],
         capture_output=True,
         text=True,
         cwd=ROOT,
