@@ -234,7 +234,11 @@ class TestModels:
         model = keras.Sequential([keras.Input(shape=(3,)), Dense(2, name="mine")])
         report = lstmdoc.explain(model)
         mine, extra = report.rows
-        assert (mine.layer, mine.basis, mine.formula) == ("Dense (Dense)", "formula", "2 × (3 + 1) + 5")
+        assert (mine.layer, mine.basis, mine.formula) == (
+            "Dense (Dense)",
+            "formula",
+            "2 × (3 + 1) + 5",
+        )
         assert [weight.name for weight in mine.weights] == ["kernel", "bias"]
         assert (extra.name, extra.layer, extra.basis, extra.params) == (
             "mine/extra",
@@ -366,7 +370,7 @@ class TestIndependenceFromKerasCounts:
     def test_a_wrong_rule_is_shown_as_a_disagreement(self, monkeypatch):
         """A rule that derives the wrong count is marked DIFFERS, never smoothed over."""
         from lstmdoc.keras import registry  # noqa: PLC0415
-        from lstmdoc.report.walk import Derivation  # noqa: PLC0415
+        from lstmdoc.report.rules import Derivation  # noqa: PLC0415
 
         wrong = Derivation((lstmdoc.LayerWeight("kernel", (1,), True),), formula="1")
         monkeypatch.setitem(registry.LAYER_RULES, "Dense", lambda _config, _shapes: wrong)

@@ -110,12 +110,16 @@ class StoredLayer:
         return
 
     def framework_params(self) -> int | None:
-        """The number of values Keras stored for this layer, or ``None`` if not read."""
+        """The values Keras counts for this layer once loaded, or ``None`` if not read.
+
+        Those it stored, and its LoRA factors, which Keras does not store but makes anew.
+        """
         if self.weights is None or self.group is None:
             return None
+        # Keras saves no LoRA factors, and makes them anew when it loads the file.
         if not self.group:  # the file's root: the model itself
-            return self.weights.model_params
-        return self.weights.size(self.group)
+            return self.weights.model_params + registry.unsaved(self.spec)
+        return self.weights.size(self.group) + registry.unsaved(self.spec)
 
     def framework_buffers(self) -> None:
         """Keras stores no buffers: every array of a layer is among its parameters."""
@@ -205,18 +209,25 @@ def explain_keras_file(path: Path) -> ModelReport:
             rows, notes = walk_members(node, registry.RULES)
         else:
             rows, notes = walk_layer(node, registry.RULES)
+        unsaved = registry.unsaved(node.spec) if saved.weights is not None else 0
     except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as error:
         raise ValueError(
             f"path {str(path)!r} holds a configuration lstmdoc cannot read: {error}"
         ) from None
     if saved.weights_note:
         notes.append(f"{saved.weights_note}.")
+    if unsaved and saved.weights is not None:
+        notes.append(
+            "Keras saves no LoRA factors: it merges them into the kernel when it saves, and "
+            f"makes them anew, as zeros, when it loads; Keras' counts add their {unsaved:,} "
+            f"values to the {saved.weights.model_params:,} the file stores."
+        )
     model_config = config.get("config")
     name = model_config.get("name") if isinstance(model_config, dict) else None
     return ModelReport(
         model=str(name or config.get("class_name")),
         rows=tuple(rows),
-        total_params=None if saved.weights is None else saved.weights.model_params,
+        total_params=None if saved.weights is None else saved.weights.model_params + unsaved,
         optimizer=_stored_optimizer(saved, trainable_total(rows)),
         source=str(path),
         notes=tuple(notes),

@@ -76,6 +76,9 @@ class Derivation:
         buffers: the state it keeps that is not a parameter (PyTorch's buffers,
             such as a batch norm's ``running_mean``), which the framework does not
             count among the parameters.
+        note: what to know about the layer that its weights do not say, such as how a
+            quantized layer stores them, or where the framework keeps values it does
+            not count; shown on its row and under the table.
     """
 
     weights: tuple[Weight, ...] = ()
@@ -84,6 +87,7 @@ class Derivation:
     compose: Callable[[Sequence[str]], str] | None = None
     label: str | None = None
     buffers: tuple[Weight, ...] = ()
+    note: str | None = None
 
 
 @dataclass(frozen=True)

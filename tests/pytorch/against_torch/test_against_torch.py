@@ -221,6 +221,13 @@ class TestConvertersAgainstTorch:
         assert entries["weight_ih_l0"].dtype == np.float32
 
 
+def convolution(rank):
+    """How to build the ``rank``-D convolution of a family's arguments."""
+    return lambda a: getattr(torch.nn, f"Conv{rank}d")(
+        a["in_channels"], a["out_channels"], a["kernel_size"], groups=a["groups"], bias=a["bias"]
+    )
+
+
 # Each family of lstmdoc.counting with a module of torch.nn: how to build it.
 TORCH_FAMILIES = {
     "torch-lstm": lambda a: torch.nn.LSTM(
@@ -236,15 +243,7 @@ TORCH_FAMILIES = {
         bidirectional=a["bidirectional"],
     ),
     "torch-linear": lambda a: torch.nn.Linear(a["in_features"], a["out_features"], bias=a["bias"]),
-    **{
-        f"torch-conv{rank}d": (
-            lambda a, rank=rank: getattr(torch.nn, f"Conv{rank}d")(
-                a["in_channels"], a["out_channels"], a["kernel_size"], groups=a["groups"],
-                bias=a["bias"],
-            )
-        )
-        for rank in (1, 2, 3)
-    },
+    **{f"torch-conv{rank}d": convolution(rank) for rank in (1, 2, 3)},
     "torch-embedding": lambda a: torch.nn.Embedding(a["num_embeddings"], a["embedding_dim"]),
     "torch-layer-norm": lambda a: torch.nn.LayerNorm(
         a["normalized_shape"], elementwise_affine=a["elementwise_affine"], bias=a["bias"]
