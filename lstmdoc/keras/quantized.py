@@ -267,7 +267,8 @@ def _quantized_kernel(
             + "and g_idx, each input's group, as saved; until it is calibrated, a live layer "
             "also keeps its float kernel"
         )
-    note += "; none of these trains" + (f", but {trains} do" if trains else "")
+    verb = "does" if trains == "the bias" else "do"
+    note += "; none of these trains" + (f", but {trains} {verb}" if trains else "")
     return _derived((*bias, *lora, *stored), note)
 
 

@@ -132,6 +132,22 @@ class TestLiveQuantizedLayers:
         assert_matches_keras(report, model)
         assert report.rows[0].formula == "4 × 3 + 3 + 1 + 16 + 1 + 16 + 1 + 16"
 
+    def test_a_policy_map_is_read_by_the_live_layers_path(self):
+        """With a DTypePolicyMap (keras-hub's), each live layer is derived by its own policy."""
+        policy_map = keras.dtype_policies.DTypePolicyMap()
+        policy_map["mapped/quantized"] = keras.dtype_policies.get("int8_from_float32")
+        model = keras.Sequential(
+            [
+                keras.Input(shape=(5,)),
+                layers.Dense(4, name="quantized", dtype=policy_map),
+                layers.Dense(3, name="float", dtype=policy_map),
+            ],
+            name="mapped",
+        )
+        report = lstmdoc.explain(model)
+        assert_matches_keras(report, model)
+        assert ["quantized to int8" in str(row.note) for row in report.rows] == [True, False]
+
 
 # GPTQ and AWQ calibrate on data; a layer built on their policy holds what a calibrated,
 # saved layer holds.
