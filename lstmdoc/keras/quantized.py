@@ -254,11 +254,7 @@ def _quantized_kernel(
         )
     else:
         stored = _gptq(inputs, outputs, quantized, zero)
-        bits = (
-            f", two {quantized.weight_bits}-bit values to a byte"
-            if stored[0].shape[0] != outputs
-            else ""
-        )
+        bits = ", two 4-bit values to a byte" if quantized.weight_bits == 4 else ""
         note = (
             f"quantized by {quantized.described}: the kernel is stored transposed as uint8, "
             f"({stored[0].shape[0]}, {inputs}){bits}, with a float scale and a zero point per "
