@@ -5,7 +5,9 @@
   :mod:`~lstmdoc.keras.core`, :mod:`~lstmdoc.keras.convolutional`,
   :mod:`~lstmdoc.keras.recurrent`, :mod:`~lstmdoc.keras.attention`,
   :mod:`~lstmdoc.keras.normalization`, :mod:`~lstmdoc.keras.activations` and
-  :mod:`~lstmdoc.keras.preprocessing`;
+  :mod:`~lstmdoc.keras.preprocessing`, with the layers Keras' applications define
+  outside ``keras.layers`` (:mod:`~lstmdoc.keras.applications`) and the quantized
+  layers (:mod:`~lstmdoc.keras.quantized`);
 - :mod:`~lstmdoc.keras.specs` and :mod:`~lstmdoc.keras.einsum`: what the rules read;
 - :mod:`~lstmdoc.keras.optimizers`: an optimizer's variables;
 - :mod:`~lstmdoc.keras.live` and :mod:`~lstmdoc.keras.files`: a live model, and a

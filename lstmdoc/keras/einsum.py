@@ -1,7 +1,8 @@
 """Keras' ``EinsumDense``: the shapes of its kernel and bias, from its equation.
 
 Read off ``keras/src/layers/core/einsum_dense.py`` (``_analyze_einsum_string`` and
-``_analyze_split_string``), which ``EinsumDense.build()`` calls; ``MultiHeadAttention``
+``_analyze_split_string``), which ``EinsumDense.build()`` calls, and
+``_analyze_quantization_info``, which lays out a quantized kernel's scales; ``MultiHeadAttention``
 and ``GroupedQueryAttention`` build their projections as ``EinsumDense`` layers with
 the equations of :func:`projection_equation`.
 """
@@ -14,7 +15,12 @@ from typing import Any
 from lstmdoc.keras.specs import Shape, ints
 from lstmdoc.report.rules import Spec
 
-__all__ = ["einsum_dense_shapes", "einsum_spec", "projection_equation"]
+__all__ = [
+    "einsum_dense_shapes",
+    "einsum_spec",
+    "kernel_quantization_axes",
+    "projection_equation",
+]
 
 
 def einsum_dense_shapes(  # noqa: PLR0912  (Keras' _analyze_split_string, step by step)
@@ -74,6 +80,41 @@ def einsum_dense_shapes(  # noqa: PLR0912  (Keras' _analyze_split_string, step b
         if not left:
             bias += [1] * max(elided, 0)
     return ints(kernel), None if bias is None else ints(bias)
+
+
+def kernel_quantization_axes(equation: str) -> tuple[list[int], list[int], list[int], list[int]]:
+    """The kernel's axes as Keras' ``_analyze_quantization_info`` finds them, for its scales.
+
+    Returns the axes the kernel is summed over (``_kernel_reduced_axes``), and its
+    scale's transpose, expand and squeeze axes, step by step as Keras computes them.
+    Keras 3.15 passes the input's rank where that function reads the input's shape, so
+    an equation with an ellipsis fails there; this refuses one too (``ValueError``).
+
+    Args:
+        equation: such as ``"abc,cde->abde"``, without an ellipsis.
+    """
+    match = re.fullmatch(r"([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)", equation)
+    if match is None:
+        raise ValueError(f"Keras cannot lay out quantized scales for {equation!r}")
+    inputs, kernel, outputs = match.groups()
+    input_reduced = [axis for axis, letter in enumerate(inputs) if letter not in outputs]
+    reduced = [axis for axis, letter in enumerate(kernel) if letter not in outputs]
+    # Keras' loops below reuse one variable, ``index``, last set here: kept, to match.
+    index = outputs.find(kernel[-1])
+    input_expand = [axis for axis, letter in enumerate(outputs) if letter not in inputs]
+    expand = [axis for axis, letter in enumerate(outputs) if letter not in kernel]
+    transpose = [kernel.index(letter) for letter in outputs if letter in kernel]
+    for _ in input_reduced:
+        if input_expand:
+            index = input_expand.pop(0)
+    squeeze = []
+    for axis in reduced:
+        if expand:
+            index = expand.pop(0)
+        else:
+            squeeze.append(axis)
+        transpose.insert(index, axis)
+    return reduced, transpose, expand, squeeze
 
 
 def projection_equation(free: int, bound: int, output: int) -> tuple[str, str, int]:

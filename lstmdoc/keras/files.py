@@ -173,6 +173,7 @@ def _explain(saved: SavedModel) -> ModelReport:
             rows, notes = walk_members(node, registry.RULES)
         else:
             rows, notes = walk_layer(node, registry.RULES)
+        unsaved = registry.unsaved(node.spec) if saved.weights is not None else 0
     except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as error:
         raise UnreadableFile(
             f"path {describe_path(path)} holds a configuration lstmdoc cannot read: "
@@ -191,12 +192,18 @@ def _explain(saved: SavedModel) -> ModelReport:
             "Keras 2's .h5 format records no layer's input shape, so a layer whose rule "
             f"needs one is listed with the count stored for it: {_RESAVE} to derive it."
         )
+    if unsaved and saved.weights is not None:
+        notes.append(
+            "Keras saves no LoRA factors: it merges them into the kernel when it saves, and "
+            f"makes them anew, as zeros, when it loads; Keras' counts add their {unsaved:,} "
+            f"values to the {saved.weights.model_params:,} the file stores."
+        )
     model_config = config.get("config")
     name = model_config.get("name") if isinstance(model_config, dict) else None
     return ModelReport(
         model=str(name or config.get("class_name")),
         rows=tuple(rows),
-        total_params=None if saved.weights is None else saved.weights.model_params,
+        total_params=None if saved.weights is None else saved.weights.model_params + unsaved,
         optimizer=_stored_optimizer(saved, trainable_total(rows)),
         source=str(path),
         notes=tuple(notes),

@@ -210,6 +210,11 @@ def _spec(keras: Any, layer: Any) -> Spec:
     except Exception as error:  # noqa: BLE001  (a wrapped custom layer's get_config may raise anything)
         reason = f"{type(error).__name__}: {first_line(error, limit=120)}"
         return replace(spec, config=plain, config_error=reason)
+    policies = getattr(keras, "dtype_policies", None)
+    if policies is not None and isinstance(layer.dtype_policy, policies.DTypePolicyMap):
+        # A DTypePolicyMap (keras-hub's quantized models) holds each layer's policy by
+        # its path, which no layer config holds: the live layer's own is the one it used.
+        config = {**config, "dtype": policies.serialize(layer.dtype_policy[layer.path])}
     return replace(spec, config=config, build_config=build)
 
 

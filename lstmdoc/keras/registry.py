@@ -8,7 +8,9 @@ Keras keeps its layers (``keras/src/layers/core/``, ``convolutional/``, ``rnn/``
 ...): :mod:`~lstmdoc.keras.core`, :mod:`~lstmdoc.keras.convolutional`,
 :mod:`~lstmdoc.keras.recurrent`, :mod:`~lstmdoc.keras.attention`,
 :mod:`~lstmdoc.keras.normalization`, :mod:`~lstmdoc.keras.activations` and
-:mod:`~lstmdoc.keras.preprocessing`; this module gathers them into
+:mod:`~lstmdoc.keras.preprocessing`, with the layers Keras' applications define
+outside ``keras.layers`` (:mod:`~lstmdoc.keras.applications`) and the quantized
+layers (:mod:`~lstmdoc.keras.quantized`); this module gathers them into
 :data:`LAYER_RULES`, with the classes that own no weight, and :data:`RULES`, what
 the walk of :mod:`lstmdoc.report.walk` reads.
 
@@ -25,14 +27,24 @@ from typing import Any
 from lstmdoc.counting.breakdowns import Weight
 from lstmdoc.keras import (
     activations,
+    applications,
     attention,
     convolutional,
     core,
     normalization,
     preprocessing,
+    quantized,
     recurrent,
 )
-from lstmdoc.keras.specs import Rule, Shapes, apply, keras_own, sublayer
+from lstmdoc.keras.specs import (
+    Rule,
+    Shapes,
+    apply,
+    keras_own,
+    quantization,
+    spec_of,
+    sublayer,
+)
 from lstmdoc.report.rules import Derivation, NoFormula, Rules, Spec
 
 __all__ = [
@@ -46,6 +58,7 @@ __all__ = [
     "derive",
     "is_builtin",
     "is_model",
+    "unsaved",
 ]
 
 
@@ -53,9 +66,10 @@ def derive(spec: Spec) -> Derivation | NoFormula | None:
     """Derive a layer's weights from its spec.
 
     Returns:
-        A :class:`~lstmdoc.report.rules.Derivation`; a :class:`~lstmdoc.report.rules.NoFormula`
-        for a built-in Keras class whose count lstmdoc does not derive (quantized
-        weights, weights held outside Keras, a configuration it does not understand);
+        A :class:`~lstmdoc.report.rules.Derivation` (a quantized layer's by the rules of
+        :mod:`~lstmdoc.keras.quantized`); a :class:`~lstmdoc.report.rules.NoFormula`
+        for a built-in Keras class whose count lstmdoc does not derive (weights held
+        outside Keras, a configuration it does not understand);
         ``None`` for a class that is not Keras' own (a custom layer), or a model.
     """
     if not is_builtin(spec):
@@ -65,8 +79,29 @@ def derive(spec: Spec) -> Derivation | NoFormula | None:
         return Derivation(formula="0")
     if name in EXTERNAL_WEIGHTS:
         return NoFormula(EXTERNAL_WEIGHTS[name])
-    rule = LAYER_RULES.get(name)
-    return None if rule is None else apply(rule, spec)
+    if name not in LAYER_RULES:
+        return None
+    rule = _rule(spec)
+    return rule if isinstance(rule, NoFormula) else apply(rule, spec)
+
+
+def _rule(spec: Spec) -> Rule | NoFormula:
+    """The rule of a class in :data:`LAYER_RULES`: its quantized rule, if its policy says so."""
+    mode = quantization(spec.config)
+    if mode is None:
+        return LAYER_RULES[spec.class_name]
+    if mode == "DTypePolicyMap":
+        return NoFormula(
+            "its dtype policy is a DTypePolicyMap that quantizes some layers, by paths that "
+            "its configuration does not hold"
+        )
+    rule = quantized.QUANTIZED_RULES.get(spec.class_name)
+    if rule is None:
+        return NoFormula(
+            f"its dtype policy is quantized ({mode}), but Keras quantizes only "
+            f"{', '.join(quantized.QUANTIZED_RULES)}"
+        )
+    return rule
 
 
 def is_builtin(spec: Spec) -> bool:
@@ -89,6 +124,24 @@ def base_class(cls: type) -> type | None:
 def is_model(spec: Spec) -> bool:
     """Whether the spec is one of Keras' models, whose layers are listed in its config."""
     return is_builtin(spec) and spec.class_name in MODEL_CLASSES
+
+
+def unsaved(spec: Spec) -> int:
+    """The values of a layer's weights, and of the layers it holds, that Keras does not save.
+
+    These are LoRA's factors: ``save_own_variables`` (``keras/src/layers/core/dense.py``
+    and the other layers with LoRA) merges them into the kernel and stores the kernel
+    alone, and loading, Keras creates them anew, as zeros, from ``lora_rank``. A saved
+    file's arrays are so many values short of what Keras counts once it is loaded.
+    """
+    if is_model(spec):
+        layers = spec.config.get("layers")
+        return sum(unsaved(spec_of(layer)) for layer in layers) if isinstance(layers, list) else 0
+    derived = derive(spec)
+    if not isinstance(derived, Derivation):
+        return 0
+    factors = [weight.count for weight in derived.weights if weight.name.startswith("lora_")]
+    return sum(factors) + sum(unsaved(child) for child in derived.children)
 
 
 # SpectralNormalization derives the layer it wraps to learn its kernel's width, so its
@@ -122,8 +175,12 @@ LAYER_RULES: dict[str, Rule] = {
     "SpectralNormalization": _spectral_normalization,
     **activations.LAYER_RULES,
     **preprocessing.LAYER_RULES,
+    **applications.LAYER_RULES,
 }
-"""The rule for each Keras class that can own weights, by its class name."""
+"""The rule for each Keras class that can own weights, by its class name.
+
+A quantized layer is derived by its rule in :data:`lstmdoc.keras.quantized.QUANTIZED_RULES`
+instead."""
 
 ALIASES = {"GroupQueryAttention": "GroupedQueryAttention"}
 """Other names Keras exports a class under, which a saved file may record as its class name."""
@@ -163,8 +220,10 @@ WEIGHTLESS = frozenset(
         "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "StringLookup",
         "Subtract", "TextVectorization", "UnitNormalization", "UpSampling1D", "UpSampling2D",
         "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
+        # keras.src.legacy.layers, and FeatureSpace's own layers
+        "RandomHeight", "RandomWidth", "ThresholdedReLU", "TFDConcat", "TFDIdentity",
     }
-)  # fmt: skip
+) | applications.WEIGHTLESS  # fmt: skip
 """Keras classes that create no weights, whatever their configuration."""
 
 RULES = Rules(

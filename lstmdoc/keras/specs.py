@@ -103,9 +103,6 @@ def keras_own(module: Any, registered_name: Any, class_name: str) -> bool:
 
 def apply(rule: Rule, spec: Spec) -> Derivation | NoFormula:
     """Run a rule on a spec's config and shapes, or say why it cannot run."""
-    quantized = quantization(spec.config)
-    if quantized:
-        return NoFormula(f"its weights are quantized ({quantized}), which changes their shapes")
     build = spec.build_config
     named: Any = {}
     if build is not None:
@@ -169,12 +166,21 @@ def with_lora(
 
 
 def quantization(config: Mapping[str, Any]) -> str | None:
-    """The quantization mode of a layer, such as ``"int8"``, or ``None``.
+    """The quantization mode of a layer, such as ``"int8"`` or ``"int4/128"``, or ``None``.
 
     A quantized layer's dtype policy says so: a ``QuantizedDTypePolicy`` (or another
     policy with a ``mode``) in its config, or a policy name such as ``"int8_from_float32"``.
+    A ``DTypePolicyMap`` that holds a quantized policy gives ``"DTypePolicyMap"``: its
+    policies are keyed by layer paths, which a layer's config does not hold.
     """
     policy = config.get("dtype")
+    if isinstance(policy, Mapping) and policy.get("class_name") == "DTypePolicyMap":
+        inner = policy.get("config")
+        held = inner.get("policy_map") if isinstance(inner, Mapping) else None
+        held = held.get("config", held) if isinstance(held, Mapping) else {}
+        policies = held.values() if isinstance(held, Mapping) else ()
+        quantized = any(isinstance(p, Mapping) and quantization({"dtype": p}) for p in policies)
+        return "DTypePolicyMap" if quantized else None
     if isinstance(policy, Mapping):
         inner = policy.get("config")
         inner = inner if isinstance(inner, Mapping) else {}

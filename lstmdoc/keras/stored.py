@@ -65,12 +65,15 @@ class StoredLayer:
         return
 
     def framework_params(self) -> int | None:
-        """The number of values Keras stored for this layer, or ``None`` if not read."""
+        """The values Keras counts for this layer once loaded, or ``None`` if not read.
+
+        Those it stored, and its LoRA factors, which Keras does not store but makes anew.
+        """
         if self.weights is None or self.group is None:
             return None
         if self.group == self.weights.root:  # the file's root: the model itself
-            return self.weights.model_params
-        return self.weights.size(self.group)
+            return self.weights.model_params + registry.unsaved(self.spec)
+        return self.weights.size(self.group) + registry.unsaved(self.spec)
 
     def framework_buffers(self) -> None:
         """Keras stores no buffers: every array of a layer is among its parameters."""

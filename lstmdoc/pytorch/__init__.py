@@ -9,7 +9,8 @@
   :mod:`~lstmdoc.pytorch.linear`, :mod:`~lstmdoc.pytorch.sparse`,
   :mod:`~lstmdoc.pytorch.conv`, :mod:`~lstmdoc.pytorch.normalization`,
   :mod:`~lstmdoc.pytorch.batchnorm`, :mod:`~lstmdoc.pytorch.activation` and
-  :mod:`~lstmdoc.pytorch.rnn`, each with its ``state_dict`` recogniser;
+  :mod:`~lstmdoc.pytorch.rnn`, each with its ``state_dict`` recogniser, and the
+  quantized modules of ``torch.ao.nn.quantized`` (:mod:`~lstmdoc.pytorch.quantized`);
 - :mod:`~lstmdoc.pytorch.live`, :mod:`~lstmdoc.pytorch.state_dicts`,
   :mod:`~lstmdoc.pytorch.checkpoints` and :mod:`~lstmdoc.pytorch.explaining`: a live
   module, a ``state_dict`` and a saved file, walked with those rules.

@@ -7,6 +7,7 @@ stands beside it. PyTorch is never imported here: the module has imported it.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -93,7 +94,8 @@ def _spec(module: Any, name: str) -> Spec:
     """The spec of a live module: its class, and the attributes its rule reads.
 
     A subclass of a ``torch.nn`` class, such as timm's ``BatchNormAct2d``, is derived
-    by its base class's rule, and shown as both: ``BatchNormAct2d (BatchNorm2d)``.
+    by its base class's rule, and shown as both: ``BatchNormAct2d (BatchNorm2d)``. A
+    quantized class is shown as PyTorch prints it: ``DynamicQuantizedLSTM``.
     """
     cls = type(module)
     # A parametrized module (weight_norm, spectral_norm ...) computes its weight from the
@@ -104,19 +106,37 @@ def _spec(module: Any, name: str) -> Spec:
         class_name=(base or cls).__name__,
         module=(base or cls).__module__,
         frozen=_frozen(module),
-        label=None if base is None or base is cls else f"{cls.__name__} ({base.__name__})",
         subclass=base is not None and base is not cls,
     )
+    shown = registry.display_name(spec)  # a quantized class as PyTorch prints it
+    label = f"{cls.__name__} ({shown})" if spec.subclass else shown
     config: dict[str, Any] = {"name": name}
-    rule = registry.rule_for(spec)
-    if rule is not None:
-        for read in rule.reads:
-            attribute = read.rstrip("?")
-            if not hasattr(module, attribute):
-                continue  # the rule says which attribute was not read
-            value = getattr(module, attribute)
-            config[attribute] = value is not None if read.endswith("?") else _plain(value)
-    return replace(spec, config=config)
+    rule = registry.rule_of(spec)
+    for read in rule.reads if rule is not None else ():
+        attribute = read.rstrip("?")
+        value = _attribute(module, attribute)
+        if value is _MISSING:
+            continue  # the rule says which attribute was not read
+        if read.endswith("?"):
+            # A quantized module's bias() unpacks its packed bias: whether it has one.
+            value = value() if inspect.ismethod(value) else value
+            config[attribute] = value is not None
+        else:
+            config[attribute] = _plain(value)
+    return replace(spec, config=config, label=None if label == spec.class_name else label)
+
+
+_MISSING = object()
+
+
+def _attribute(module: Any, path: str) -> Any:
+    """The attribute ``path`` of a module, such as ``_packed_params.dtype``, or ``_MISSING``."""
+    value = module
+    for name in path.split("."):
+        value = getattr(value, name, _MISSING)
+        if value is _MISSING:
+            break
+    return value
 
 
 def _frozen(module: Any) -> frozenset[str]:

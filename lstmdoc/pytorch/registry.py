@@ -8,9 +8,12 @@ modules (``torch/nn/modules/linear.py``, ``conv.py``, ``rnn.py`` ...):
 :mod:`~lstmdoc.pytorch.linear`, :mod:`~lstmdoc.pytorch.sparse`,
 :mod:`~lstmdoc.pytorch.conv`, :mod:`~lstmdoc.pytorch.normalization`,
 :mod:`~lstmdoc.pytorch.batchnorm`, :mod:`~lstmdoc.pytorch.activation` and
-:mod:`~lstmdoc.pytorch.rnn`, and for some of transformers' and timm's classes
-:mod:`~lstmdoc.pytorch.third_party`; this module gathers them into :data:`MODULE_RULES`, and
-:data:`RULES`, what the walk of :mod:`lstmdoc.report.walk` reads.
+:mod:`~lstmdoc.pytorch.rnn`; this module gathers them into :data:`MODULE_RULES`, and
+:data:`RULES`, what the walk of :mod:`lstmdoc.report.walk` reads. Some classes of
+transformers and timm have rules in :mod:`~lstmdoc.pytorch.third_party`. The quantized
+classes of ``torch.ao.nn.quantized``, which share ``torch.nn``'s class names, have
+rules of their own in :mod:`~lstmdoc.pytorch.quantized`: :func:`rule_of` finds a
+class's rule by where PyTorch keeps it.
 
 A live module gives its spec (:mod:`lstmdoc.pytorch.live` reads each attribute in
 ``TorchRule.reads``), and so does a saved ``state_dict`` (whose names and shapes give
@@ -22,9 +25,19 @@ PyTorch.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
-from lstmdoc.pytorch import activation, batchnorm, conv, linear, normalization, rnn, sparse
+from lstmdoc.pytorch import (
+    activation,
+    batchnorm,
+    conv,
+    linear,
+    normalization,
+    quantized,
+    rnn,
+    sparse,
+)
 from lstmdoc.pytorch.rule import Recogniser, Shape, TorchRule
 from lstmdoc.pytorch.third_party import THIRD_PARTY_RULES
 from lstmdoc.report.rules import Derivation, NoFormula, Rules, Spec
@@ -37,9 +50,10 @@ __all__ = [
     "RULES",
     "base_class",
     "derive",
+    "display_name",
     "is_builtin",
     "is_model",
-    "rule_for",
+    "rule_of",
     "tensors_of",
 ]
 
@@ -78,18 +92,50 @@ CONTAINERS = frozenset({"Sequential", "ModuleList", "ModuleDict", "ParameterList
 """PyTorch's containers: the modules, or parameters, they hold are explained one by one."""
 
 
-def rule_for(spec: Spec) -> TorchRule | None:
-    """The rule of a spec's class: ``torch.nn``'s by name, another library's by module and name."""
-    if is_builtin(spec):
-        return MODULE_RULES.get(spec.class_name)
-    return THIRD_PARTY_RULES.get(f"{spec.module}.{spec.class_name}")
+# Where PyTorch keeps the classes with rules, and their rules; elsewhere, such as the
+# parametrizations of torch.nn.utils, modules are explained like a user's.
+_NAMESPACES: tuple[tuple[str, Mapping[str, TorchRule]], ...] = (
+    ("torch.nn.modules.", MODULE_RULES),
+    ("torch.ao.nn.quantized.dynamic.modules.", quantized.DYNAMIC_RULES),
+    ("torch.ao.nn.quantized.modules.", quantized.STATIC_RULES),
+)
 
 
 def is_builtin(spec: Spec) -> bool:
-    """Whether the spec names one of PyTorch's own classes, not a user's class of that name."""
-    # torch.nn.modules holds every class with a rule; elsewhere, such as the
-    # parametrizations of torch.nn.utils, modules are explained like a user's.
-    return isinstance(spec.module, str) and spec.module.startswith("torch.nn.modules.")
+    """Whether the spec names one of ``torch.nn``'s classes, or a quantized class with a rule.
+
+    Not a user's class of that name; other quantized classes (a quantized batch norm) are
+    explained like a user's, through their parameters and buffers.
+    """
+    module = spec.module or ""
+    return module.startswith("torch.nn.modules.") or rule_of(spec) is not None
+
+
+def rule_of(spec: Spec) -> TorchRule | None:
+    """The rule of the spec's class, by its name where PyTorch keeps it, if it has one.
+
+    ``torch.nn``'s rules are in :data:`MODULE_RULES`; the quantized classes, of the same
+    names (``Linear``, ``LSTM`` ...), in :mod:`lstmdoc.pytorch.quantized`.
+    """
+    rules = _rules_of(spec)
+    if rules is None:
+        return THIRD_PARTY_RULES.get(f"{spec.module}.{spec.class_name}")
+    return rules.get(spec.class_name)
+
+
+def display_name(spec: Spec) -> str:
+    """The class as PyTorch prints it: a quantized ``LSTM`` is ``DynamicQuantizedLSTM``."""
+    rules = _rules_of(spec)
+    if rules is MODULE_RULES or spec.class_name not in (rules or {}):
+        return spec.class_name
+    return quantized.display_name(spec.class_name, dynamic=rules is quantized.DYNAMIC_RULES)
+
+
+def _rules_of(spec: Spec) -> Mapping[str, TorchRule] | None:
+    module = spec.module
+    if not isinstance(module, str):
+        return None
+    return next((rules for name, rules in _NAMESPACES if module.startswith(name)), None)
 
 
 def derive(spec: Spec) -> Derivation | NoFormula | None:
@@ -101,7 +147,7 @@ def derive(spec: Spec) -> Derivation | NoFormula | None:
         class without a rule (a container, a custom module, or a built-in lstmdoc
         has no formula for).
     """
-    rule = rule_for(spec)
+    rule = rule_of(spec)
     if rule is None:
         return None
     missing = [key for key in rule.keys if key not in spec.config]
@@ -124,14 +170,18 @@ def base_class(cls: type) -> type | None:
     A user's ``class MyConv(nn.Conv2d)`` is a ``Conv2d`` with whatever it adds.
     """
     for base in cls.__mro__:
-        if rule_for(Spec(class_name=base.__name__, module=base.__module__)) is not None:
+        if rule_of(Spec(class_name=base.__name__, module=base.__module__)) is not None:
             return base
     return None
 
 
 def is_model(spec: Spec) -> bool:
     """Whether the spec is one of PyTorch's containers (``Sequential``, ``ModuleList``...)."""
-    return is_builtin(spec) and spec.class_name in CONTAINERS
+    return (
+        spec.module is not None
+        and spec.module.startswith("torch.nn.modules.")
+        and (spec.class_name in CONTAINERS)
+    )
 
 
 def tensors_of(spec: Spec) -> dict[str, Shape] | None:

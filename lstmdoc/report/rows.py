@@ -42,7 +42,8 @@ class LayerRow:
         framework_params: the framework's own count for this layer (Keras'
             ``layer.count_params()``, PyTorch's ``sum(p.numel() for p in
             module.parameters())``, or the sizes of the arrays stored for it in a
-            saved file), or ``None`` where it was not read.
+            saved file, with the LoRA factors Keras makes anew when it loads one), or
+            ``None`` where it was not read.
         derived: whether lstmdoc derives the count from configuration alone,
             without reading the framework's count or any weight.
         basis: how the count was obtained: ``"formula"`` (derived from the layer's

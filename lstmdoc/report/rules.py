@@ -78,6 +78,9 @@ class Derivation:
             count among the parameters.
         legend: the formula in words, term for term, such as
             ``4 × units × (features + units + 1)``, where the rule has one.
+        note: what to know about the layer that its weights do not say, such as how a
+            quantized layer stores them, or where the framework keeps values it does
+            not count; shown on its row and under the table.
     """
 
     weights: tuple[Weight, ...] = ()
@@ -87,6 +90,7 @@ class Derivation:
     label: str | None = None
     buffers: tuple[Weight, ...] = ()
     legend: str | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,9 @@ For each layer the walk asks ``rules.derive(spec)``:
 
 - a built-in layer gets its formula, weights and buffers; the layers it builds
   inside itself (a Bidirectional's two directions, an RNN's cells, an attention
-  layer's projections) are walked in turn, one level deeper;
+  layer's projections) are walked in turn, one level deeper; what its rule says
+  beside the weights (a quantized layer's storage) is the row's note, and a note
+  under the table;
 - a model, or a custom layer of a live model, is the sum of the layers it holds,
   each walked in turn, and of the weights it creates itself (Keras' ``add_weight``,
   PyTorch's ``nn.Parameter``), counted from their declared shapes and marked as such;
@@ -173,6 +175,9 @@ class _Walk:
         )
         if derivation.legend and not shared and not added:
             head = replace(head, legend=derivation.legend)
+        if derivation.note:
+            self.notes.append(f"{path} ({head.layer}): {derivation.note}.")
+            head = replace(head, note=derivation.note)
         if shared:
             where = "; ".join(f"{name} is {owner}" for name, owner in shared)
             head = replace(

@@ -1,8 +1,15 @@
-"""Every keras.layers class is derived by a rule that matches Keras, or known to own no weights."""
+"""Every Keras layer class is derived by a rule that matches Keras, or known to own no weights.
+
+Those keras.layers exports, and those Keras defines elsewhere in keras.src (ConvNeXt's
+LayerScale ...), found by importing every module of keras.src.
+"""
 
 from __future__ import annotations
 
+import functools
+import importlib
 import inspect
+import pkgutil
 import shutil
 import warnings
 from typing import Any
@@ -10,6 +17,7 @@ from typing import Any
 import keras
 import pytest
 from keras import layers
+from keras.src.applications import convnext
 
 import lstmdoc
 from lstmdoc.keras import registry
@@ -18,6 +26,7 @@ from lstmdoc.report.rules import Derivation
 from tests._keras_models import (
     assert_matches_keras,
     model_of,
+    save,
 )
 
 # --- every class in keras.layers -------------------------------------------------------------
@@ -192,9 +201,9 @@ class TestEveryKerasLayer:
         assert name in registry.WEIGHTLESS, f"{name} owns no weights: list it as weightless"
 
     def test_every_rule_has_a_weighted_example(self):
-        """No rule goes untested: each names a keras.layers class built above with weights."""
-        assert set(registry.LAYER_RULES) - {"Wrapper"} == set(WEIGHTED)
-        classes = keras_layer_classes()
+        """No rule goes untested: each names a Keras class built here with weights."""
+        assert set(registry.LAYER_RULES) - {"Wrapper"} == set(WEIGHTED) | set(OUTSIDE_WEIGHTED)
+        classes = keras_layer_classes() | keras_src_layer_classes()
         assert set(registry.LAYER_RULES) <= set(classes)
         assert set(registry.WEIGHTLESS) <= set(classes)
         assert set(registry.EXTERNAL_WEIGHTS) <= set(classes)
@@ -223,6 +232,133 @@ class TestEveryKerasLayer:
         shutil.rmtree(tmp_path / "saved")
 
 
+# --- Keras' own layers outside keras.layers ------------------------------------------------
+
+
+@functools.cache
+def keras_src_layer_classes() -> dict[str, type]:
+    """Every layer class Keras defines in keras.src that keras.layers does not export.
+
+    Each module of keras.src is imported, but for tests and the other backends'.
+    """
+    exported = set(keras_layer_classes().values())
+    classes = {}
+    backend = f".backend.{keras.backend.backend()}"
+    for module in pkgutil.walk_packages(keras.src.__path__, "keras.src."):
+        name = module.name
+        if name.endswith("_test") or (".backend." in name and backend not in name):
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # deprecation notices of modules nobody imports
+            try:
+                imported = importlib.import_module(name)
+            except ModuleNotFoundError:  # an optional dependency: torch's tree, for one
+                continue
+        for value in vars(imported).values():
+            if (
+                inspect.isclass(value)
+                and issubclass(value, layers.Layer)
+                and value.__module__ == name
+                and value not in exported
+                and not issubclass(value, keras.Model)
+            ):
+                classes[value.__name__] = value
+    return classes
+
+
+def tiny_convnext() -> keras.Model:
+    """ConvNeXt as keras.applications builds it, with one block a stage and few channels."""
+    return convnext.ConvNeXt(
+        depths=[1, 1, 1, 1],
+        projection_dims=[4, 8, 8, 8],
+        weights=None,
+        input_shape=(32, 32, 3),
+        include_top=False,
+        name="tiny",
+    )
+
+
+# The weight-owning layers of keras.applications, built as the WEIGHTED above.
+OUTSIDE_WEIGHTED: dict[str, tuple[Any, ...]] = {
+    "LayerScale": (lambda: convnext.LayerScale(1e-6, 4), [(3, 3, 4)]),
+}
+
+# The weightless ones, with their constructors' arguments.
+OUTSIDE_WEIGHTLESS = {
+    "AlphaDropout": (0.1,),  # keras.src.legacy's, not keras.layers'
+    "StochasticDepth": (0.1,),
+    "CustomScaleLayer": (0.5,),
+    "RandomHeight": (0.1,),
+    "RandomWidth": (0.1,),
+    "ThresholdedReLU": (),
+    "TFDConcat": (-1,),
+    "TFDIdentity": (),
+}
+
+# Classes never built alone: a keras.layers class subclasses each, and has its rule.
+BASES = {
+    "BaseAdaptiveAveragePooling",
+    "BaseAdaptiveMaxPooling",
+    "BaseAdaptivePooling",
+    "BaseConv",
+    "BaseConvTranspose",
+    "BaseDepthwiseConv",
+    "BaseGlobalPooling",
+    "BaseImagePreprocessingLayer",
+    "BasePooling",
+    "BaseSeparableConv",
+    "BaseSpatialDropout",
+    "ConvLSTM",
+    "DataLayer",
+    "IndexLookup",
+    "Merge",
+}
+
+# Classes that hold other layers, and are explained through them: ConvLSTM1D-3D's cell
+# (their rules derive it), and keras.utils.FeatureSpace (its preprocessing layers).
+HOLDERS = {"ConvLSTMCell", "FeatureSpace"}
+
+
+class TestKerasLayersOutsideKerasLayers:
+    @pytest.mark.parametrize("name", sorted(keras_src_layer_classes()))
+    def test_each_class_is_derived_or_known_to_own_no_weights(self, name):
+        """Each keras.src layer class has a rule matching Keras, owns no weights, or is a base."""
+        cls = keras_src_layer_classes()[name]
+        if name in OUTSIDE_WEIGHTED:
+            factory, shapes = OUTSIDE_WEIGHTED[name]
+            model = model_of(factory(), *shapes)
+            assert model.count_params() > 0
+            assert name in registry.LAYER_RULES
+            assert_matches_keras(lstmdoc.explain(model), model)
+        elif name in OUTSIDE_WEIGHTLESS:
+            layer = cls(*OUTSIDE_WEIGHTLESS[name])
+            layer.build((None, 8, 8, 3))
+            assert layer.weights == [], f"{name} owns weights: add a rule and an example"
+            assert name in registry.WEIGHTLESS
+        elif name in BASES:
+            assert any(issubclass(sub, cls) for sub in keras_layer_classes().values())
+        else:
+            assert name in HOLDERS, f"{name}, a Keras layer outside keras.layers, is unknown"
+
+    def test_convnext_is_derived_as_keras_counts_it(self, tmp_path):
+        """ConvNeXt's LayerScale rows are derived, live and from the saved file."""
+        model = tiny_convnext()
+        report = lstmdoc.explain(model)
+        assert_matches_keras(report, model)
+        scales = [row for row in report.rows if row.layer == "LayerScale"]
+        assert [row.formula for row in scales] == ["4", "8", "8", "8"]
+        assert [weight.name for weight in scales[0].weights] == ["gamma"]
+        saved = lstmdoc.explain_file(save(model, tmp_path / "convnext.keras"))
+        assert saved.total_params == model.count_params()
+        assert saved.agrees
+
+    def test_convlstm_builds_its_cell(self):
+        """ConvLSTMCell lives inside ConvLSTM1D-3D, whose rules derive it."""
+        layer = layers.ConvLSTM1D(2, 3)
+        layer.build((None, 3, 8, 2))
+        assert type(layer.cell).__name__ in HOLDERS
+
+
 class TestWhatIsNotDerived:
     def test_a_frozen_model_counts_everything_as_non_trainable(self):
         """trainable=False on a nested model freezes every layer inside it, as in Keras."""
@@ -233,16 +369,15 @@ class TestWhatIsNotDerived:
         assert_matches_keras(report, model)
         assert report.rows[0].trainable_params == 0
 
-    def test_quantized_weights_are_listed_not_derived(self):
-        """A quantized Dense keeps int8 weights and scales: listed with Keras' count, not derived."""
+    def test_quantized_weights_are_derived_with_a_note(self):
+        """A quantized Dense keeps int8 weights and scales: derived, and its note says so."""
         model = keras.Sequential([keras.Input(shape=(8,)), layers.Dense(4)])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Keras warns that quantization is experimental
             model.quantize("int8")
-        (row,) = lstmdoc.explain(model).rows
-        assert (row.params, row.check) == (None, "not derived")
-        assert row.framework_params == model.count_params()
-        assert "quantized (int8)" in str(row.note)
+        report = lstmdoc.explain(model)
+        assert_matches_keras(report, model)
+        assert "quantized to int8" in str(report.rows[0].note)
 
 
 def test_rules_never_read_weights_or_counts():

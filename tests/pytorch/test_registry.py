@@ -198,6 +198,41 @@ class TestRules:
             assert rule.source.endswith(".__init__")
 
 
+class TestQuantizedRules:
+    def test_a_quantized_lstm_counts_0_and_says_what_it_keeps(self):
+        """torch.ao's LSTM: 0 parameters; its note sizes the float LSTM's 4 × 20 × (1 + 20 + 2)."""
+        config = {
+            "name": "lstm",
+            "input_size": 1,
+            "hidden_size": 20,
+            "num_layers": 1,
+            "bias": True,
+            "bidirectional": False,
+            "dtype": "torch.qint8",
+        }
+        quantized = Spec("LSTM", "torch.ao.nn.quantized.dynamic.modules.rnn", config)
+        derivation = torch_modules.derive(quantized)
+        assert isinstance(derivation, Derivation)
+        assert (derivation.weights, derivation.formula) == ((), "0")
+        assert "the float LSTM's 1,840 values" in str(derivation.note)
+        assert torch_modules.display_name(quantized) == "DynamicQuantizedLSTM"
+
+    def test_the_same_name_in_torch_nn_is_the_float_rule(self):
+        """nn.Linear and the quantized Linears share a name, not a rule: the module says which."""
+        config = {"in_features": 3, "out_features": 2, "bias": True}
+        static = Spec("Linear", "torch.ao.nn.quantized.modules.linear", config)
+        assert isinstance(torch_modules.derive(static), NoFormula)  # its dtype was not read
+        assert derived("Linear", **config).formula == "2 × (3 + 1)"
+        assert torch_modules.display_name(static) == "QuantizedLinear"
+
+    def test_an_unknown_quantized_dtype_is_said(self):
+        """A dtype PyTorch does not quantize a Linear to is refused, with the reason."""
+        config = {"in_features": 3, "out_features": 2, "bias": True, "_packed_params.dtype": "int3"}
+        derivation = torch_modules.derive(Spec("Linear", "torch.ao.nn.quantized.modules.x", config))
+        assert isinstance(derivation, NoFormula)
+        assert "quantizes no Linear to int3" in derivation.reason
+
+
 class TestStateDictRecognisers:
     def test_every_rule_is_recognised_in_a_state_dict_or_says_why(self):
         """A rule has a state_dict recogniser, or NOT_RECOGNISED says why it has none: never both."""

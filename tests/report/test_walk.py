@@ -22,6 +22,8 @@ def derive(spec: Spec) -> Derivation | NoFormula | None:
         return Derivation((Weight("w", (size,)),), str(size))
     if spec.class_name == "Odd":
         return NoFormula("it is odd")
+    if spec.class_name == "Packed":  # holds values the toy framework does not count
+        return Derivation(formula="0", note="it packs 6 values the toy does not count")
     return None
 
 
@@ -159,6 +161,24 @@ class TestContainers:
             (0, 3),
             (0, 3),
         ]
+
+
+class TestNotes:
+    def test_a_rules_note_is_on_the_row_and_under_the_table(self):
+        """A derivation's note goes on its row, and, with the row's name, into the notes."""
+        packed = Node(Spec("Packed", config={"name": "packed"}), 0)
+        rows, notes = walk_members(box("model", leaf("a", 3), packed), RULES)
+        assert [(row.name, row.params, row.check) for row in rows] == [
+            ("a", 3, "ok"),
+            ("packed", 0, "ok"),
+        ]
+        assert rows[1].note == "it packs 6 values the toy does not count"
+        assert notes == ["packed (Packed): it packs 6 values the toy does not count."]
+
+    def test_a_row_of_nothing_is_kept_for_its_note(self):
+        """A layer that adds 0, and that the framework counts as 0, is shown if it has a note."""
+        rows, _ = walk_layer(box("block", Node(Spec("Packed", config={"name": "p"}), 0)), RULES)
+        assert [row.name for row in rows] == ["block", "block/p"]
 
 
 def test_layers_nested_too_deep_are_refused():
