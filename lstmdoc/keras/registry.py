@@ -81,21 +81,21 @@ def derive(spec: Spec) -> Derivation | NoFormula | None:
         return NoFormula(EXTERNAL_WEIGHTS[name])
     if name not in LAYER_RULES:
         return None
-    rule = _rule(spec)
+    rule = _rule(name, spec)
     return rule if isinstance(rule, NoFormula) else apply(rule, spec)
 
 
-def _rule(spec: Spec) -> Rule | NoFormula:
-    """The rule of a class in :data:`LAYER_RULES`: its quantized rule, if its policy says so."""
+def _rule(name: str, spec: Spec) -> Rule | NoFormula:
+    """The rule of class ``name`` in :data:`LAYER_RULES`: its quantized rule, if its policy says so."""
     mode = quantization(spec.config)
     if mode is None:
-        return LAYER_RULES[spec.class_name]
+        return LAYER_RULES[name]
     if mode == "DTypePolicyMap":
         return NoFormula(
             "its dtype policy is a DTypePolicyMap that quantizes some layers, by paths that "
             "its configuration does not hold"
         )
-    rule = quantized.QUANTIZED_RULES.get(spec.class_name)
+    rule = quantized.QUANTIZED_RULES.get(name)
     if rule is None:
         return NoFormula(
             f"its dtype policy is quantized ({mode}), but Keras quantizes only "

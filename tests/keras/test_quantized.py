@@ -113,14 +113,14 @@ class TestLiveQuantizedLayers:
         assert row.formula == "7 + 5 × 7 + 7"
 
     def test_the_note_says_what_is_stored(self):
-        """The row's note, repeated under the table, says how the kernel is stored."""
+        """The row's note, repeated under the table (unwrapped), says how the kernel is stored."""
         report = lstmdoc.explain(quantized("Dense", "int4 in blocks of 128"))
         (row,) = report.rows
         assert row.note is not None
         assert "packed two to an int8, (5, 4)" in row.note
         assert "block of 128 inputs" in row.note
         assert any(row.note in note for note in report.notes)
-        assert row.note in str(report)
+        assert row.note in report.text()
 
     def test_float8s_history_length_comes_from_its_policy(self):
         """A float8 policy's amax_history_length sizes the three histories of maxima."""
