@@ -31,19 +31,32 @@ from pathlib import Path
 from typing import Any
 
 from lstmdoc import formats
-from lstmdoc._checks import describe, is_torch_module
+from lstmdoc._checks import describe, is_torch_module, size
 from lstmdoc.report import ModelReport
 
 __all__ = ["explain", "explain_file"]
 
 
-def explain(model: Any) -> ModelReport:
+def explain(
+    model: Any, *, depth: int | None = None, input_size: Any = None, input_data: Any = None
+) -> ModelReport:
     """Explain a built Keras model's, or a PyTorch module's, parameter count, layer by layer.
 
     Args:
         model: a built ``keras.Model`` (Sequential, functional or subclassed; nested
             models and custom layers are explained through the layers they hold), or
             a single built Keras layer; or a ``torch.nn.Module``.
+        depth: keep the rows this many levels deep and fold the deeper ones into
+            them (:meth:`~lstmdoc.ModelReport.folded`); ``0`` shows the model's own
+            layers alone. ``None``, the default, shows every level.
+        input_size: for a PyTorch module, the input's shape, batch first, as
+            torchinfo takes it, such as ``(1, 20, 1)`` (or a list of shapes, one per
+            input): the module runs once on zeros of that shape, and each row shows
+            its output shape (:mod:`lstmdoc.pytorch.shapes`). A Keras model's output
+            shapes are those it was built for, in the ``output`` column and the JSON.
+        input_data: for a PyTorch module, the input itself, where zeros will not do
+            (an ``Embedding``'s indices): a tensor, a tuple of them, or a dict of
+            keyword arguments.
 
     Returns:
         A :class:`~lstmdoc.ModelReport`: one row per layer that owns weights,
@@ -52,24 +65,34 @@ def explain(model: Any) -> ModelReport:
 
     Raises:
         TypeError: ``model`` is neither a Keras model or layer nor a PyTorch module.
-        ValueError: ``model`` is not built yet, so it has no weights to count.
+        ValueError: ``model`` is not built yet, so it has no weights to count; an
+            input given for a Keras model, which knows its shapes; a negative depth;
+            a forward pass that fails on the input given.
     """
+    if depth is not None:
+        size("depth", depth, minimum=0)
     keras = sys.modules.get("keras")  # a Keras model means Keras is imported already
     # Keras first: on Keras' PyTorch backend, every Keras layer is a torch.nn.Module too.
     if keras is not None and isinstance(model, keras.layers.Layer):
         from lstmdoc.keras import live  # noqa: PLC0415  (Keras' rules, when needed)
 
-        return live.explain_model(keras, model)
+        if input_size is not None or input_data is not None:
+            raise ValueError(
+                "input_size and input_data are for PyTorch modules: a Keras model's output "
+                "shapes are those it was built for, and are in the report already"
+            )
+        return _folded(live.explain_model(keras, model), depth)
     if is_torch_module(model):
         from lstmdoc.pytorch import explaining  # noqa: PLC0415  (PyTorch's rules, when needed)
 
-        return explaining.explain_module(model)
+        report = explaining.explain_module(model, input_size=input_size, input_data=input_data)
+        return _folded(report, depth)
     raise TypeError(
         f"model must be a built Keras model or layer, or a torch.nn.Module, got {describe(model)}"
     )
 
 
-def explain_file(path: str | os.PathLike[str]) -> ModelReport:
+def explain_file(path: str | os.PathLike[str], *, depth: int | None = None) -> ModelReport:
     """Explain a saved model, whichever framework wrote it, from its configuration and shapes.
 
     The format is told by the file's content, not its name (:func:`lstmdoc.formats.kind`):
@@ -96,6 +119,7 @@ def explain_file(path: str | os.PathLike[str]) -> ModelReport:
 
     Args:
         path: the file, or a ``save_pretrained`` directory.
+        depth: keep the rows this many levels deep, as :func:`lstmdoc.explain` does.
 
     Returns:
         A :class:`~lstmdoc.ModelReport`, as :func:`lstmdoc.explain` returns for the model.
@@ -109,7 +133,16 @@ def explain_file(path: str | os.PathLike[str]) -> ModelReport:
     """
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a path to a saved model file, got {describe(path)}")
-    location = Path(path)
+    if depth is not None:
+        size("depth", depth, minimum=0)
+    return _folded(_explain_file(Path(path)), depth)
+
+
+def _folded(report: ModelReport, depth: int | None) -> ModelReport:
+    return report if depth is None else report.folded(depth)
+
+
+def _explain_file(location: Path) -> ModelReport:
     try:
         found = formats.kind(location)
     except formats.UnreadableFile:

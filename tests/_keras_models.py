@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 
 import keras
@@ -11,11 +13,17 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 import lstmdoc
+from lstmdoc.report.rows import LayerRow
 from tests._formulas import evaluate
 
 SIZES = st.integers(min_value=1, max_value=12)
 SMALL = st.integers(min_value=1, max_value=5)
 SWEEP = settings(max_examples=12, deadline=None)
+
+
+def as_stored(rows: Sequence[LayerRow]) -> list[LayerRow]:
+    """Live rows as a file gives them: a file's layers are not run, so they have no output shape."""
+    return [dataclasses.replace(row, output_shape=None) for row in rows]
 
 
 def known(value: int | None) -> int:

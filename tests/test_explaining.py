@@ -17,7 +17,7 @@ from keras import layers
 
 import lstmdoc
 from tests._formulas import evaluate
-from tests._keras_models import assert_matches_keras, known, save, size
+from tests._keras_models import as_stored, assert_matches_keras, known, save, size
 
 # --- custom layers, as the Keras guides write them -----------------------------------------
 
@@ -341,6 +341,58 @@ class TestModels:
         assert "No layer owns weights." in str(report)
 
 
+class TestOutputShapesAndDepth:
+    def test_each_row_has_the_output_shape_keras_gives_its_layer(self):
+        """A functional model's rows carry each layer's output shape, as Keras' layer.output has it."""
+        model = transformer_classifier()
+        report = lstmdoc.explain(model)
+        for row in report.rows:
+            if row.depth == 0:
+                layer = model.get_layer(row.name)
+                assert row.output_shape == tuple(layer.output.shape), row.name
+
+    def test_a_built_layer_has_the_shape_it_computes(self):
+        """A layer built by hand has compute_output_shape's shape for what it was built on."""
+        layer = layers.GRU(5, return_sequences=True)
+        layer.build((None, 4, 3))
+        (row,) = lstmdoc.explain(layer).rows
+        assert row.output_shape == (None, 4, 5) == layer.compute_output_shape((None, 4, 3))
+
+    def test_a_layer_with_several_outputs_has_no_shape(self):
+        """An LSTM returning its states has three outputs: no one shape is shown."""
+        inputs = keras.Input((6, 2))
+        output, _, _ = layers.LSTM(3, return_state=True)(inputs)
+        (row,) = lstmdoc.explain(keras.Model(inputs, output)).rows
+        assert row.output_shape is None
+
+    def test_shapes_are_a_column_on_request(self):
+        """Keras' shapes are in the JSON and the output column, not in the default table."""
+        report = lstmdoc.explain(tutorial_model())
+        assert "output shape" not in report.text()
+        assert "(None, 20)" in report.text(columns=["formula", "output"])
+        assert report.to_dict()["rows"][0]["output_shape"] == [None, 20]
+
+    def test_an_input_is_refused_for_a_keras_model(self):
+        with pytest.raises(ValueError, match="input_size and input_data are for PyTorch modules"):
+            lstmdoc.explain(tutorial_model(), input_size=(1, 20, 1))
+
+    def test_depth_folds_the_rows_beneath(self):
+        """depth=0 keeps the model's own layers, depth=1 one level more; the totals stay."""
+        model = transformer_classifier()
+        full = lstmdoc.explain(model)
+        for depth in (0, 1):
+            folded = lstmdoc.explain(model, depth=depth)
+            assert [row.name for row in folded.rows] == [
+                row.name for row in full.rows if row.depth <= depth
+            ]
+            assert folded.derived_params == model.count_params()
+
+    @pytest.mark.parametrize(("depth", "error"), [(-1, ValueError), (1.5, TypeError)])
+    def test_a_bad_depth_is_refused(self, depth, error):
+        with pytest.raises(error, match=r"^depth must be a non-negative integer"):
+            lstmdoc.explain(tutorial_model(), depth=depth)
+
+
 class TestIndependenceFromKerasCounts:
     def test_keras_weights_lying_about_their_shapes_make_the_report_disagree(self, monkeypatch):
         """With Keras' variables reporting twice their size, lstmdoc's counts stay put and DIFFER.
@@ -526,7 +578,7 @@ def stored_rows(live_rows):
             if custom:
                 hidden_below = row.depth
         else:
-            expected.append(row)
+            expected.append(dataclasses.replace(row, output_shape=None))
     return expected
 
 
@@ -635,7 +687,7 @@ class TestExplainFile:
             warnings.simplefilter("ignore", DeprecationWarning)  # as in `save`
             model = keras.saving.load_model(saved / "tutorial.keras")
         live = lstmdoc.explain(model)
-        assert report.rows == live.rows
+        assert report.rows == tuple(as_stored(live.rows))
         assert report.total_params == model.count_params() == 2180
         assert report.source == str(saved / "tutorial.keras")
         assert report.agrees

@@ -144,6 +144,9 @@ class _LiveLayer:
     def unknown_reason(self) -> str:
         return "lstmdoc could not look inside it"
 
+    def output_shape(self) -> tuple[int | None, ...] | None:
+        return _output_shape(self._layer)
+
 
 class _Detached:
     """A layer a rule says is built inside another, where no live layer of that name is."""
@@ -183,6 +186,9 @@ class _Detached:
     def unknown_reason(self) -> str:
         return "Keras holds no layer of this name to look inside"
 
+    def output_shape(self) -> None:
+        return None
+
 
 def _spec(keras: Any, layer: Any) -> Spec:
     """The spec a file would store for ``layer``: its class, config and build config.
@@ -216,6 +222,38 @@ def _spec(keras: Any, layer: Any) -> Spec:
         # its path, which no layer config holds: the live layer's own is the one it used.
         config = {**config, "dtype": policies.serialize(layer.dtype_policy[layer.path])}
     return replace(spec, config=config, build_config=build)
+
+
+def _output_shape(layer: Any) -> tuple[int | None, ...] | None:
+    """The layer's output shape as ``model.summary()`` finds it, where it is one tensor.
+
+    As Keras' own summary does (``keras.src.utils.summary_utils.format_layer_shape``,
+    read): the output of the layer's last call in a functional or Sequential
+    model; else the shape ``compute_output_shape`` gives for the shapes it was built on.
+    A layer with several outputs (an LSTM with ``return_state``) has none here.
+    """
+    nodes = getattr(layer, "_inbound_nodes", None) or ()
+    try:
+        if nodes:
+            outputs = nodes[-1].output_tensors
+            shapes = [tuple(output.shape) for output in outputs]
+        else:
+            built = getattr(layer, "_build_shapes_dict", None)
+            if not built:
+                return None
+            computed = layer.compute_output_shape(**built)
+            shapes = [tuple(computed)] if _is_shape(computed) else []
+    except Exception:  # noqa: BLE001  (a custom layer's compute_output_shape may raise anything)
+        return None
+    if len(shapes) != 1 or not _is_shape(shapes[0]):
+        return None
+    return tuple(None if size is None else int(size) for size in shapes[0])
+
+
+def _is_shape(value: Any) -> bool:
+    return isinstance(value, (tuple, list)) and all(
+        size is None or (isinstance(size, int) and not isinstance(size, bool)) for size in value
+    )
 
 
 def _shape(variable: Any) -> tuple[int, ...]:

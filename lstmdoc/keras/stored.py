@@ -124,6 +124,10 @@ class StoredLayer:
         """Nothing: a file names no subclass's base class."""
         return (), ()
 
+    def output_shape(self) -> None:
+        """Not shown for a file: its layers are not run."""
+        return
+
     def unknown_reason(self) -> str:
         """Why a custom class in a file is not derived."""
         if self.inside_custom:

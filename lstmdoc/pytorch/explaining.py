@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from lstmdoc._checks import describe, is_torch_module, size
-from lstmdoc.pytorch import pretrained, registry, state_dicts
+from lstmdoc.pytorch import pretrained, registry, shapes, state_dicts
 from lstmdoc.pytorch.live import LiveModule
 from lstmdoc.report import ModelReport
 from lstmdoc.report.walk import walk_layer, walk_members
@@ -41,7 +41,7 @@ _STORED_RULES = dataclasses.replace(
 )
 
 
-def explain_module(module: Any) -> ModelReport:
+def explain_module(module: Any, *, input_size: Any = None, input_data: Any = None) -> ModelReport:
     """Explain a live ``torch.nn.Module``'s parameter count, module by module.
 
     A module lstmdoc has a rule for is one row, with the modules it builds beneath
@@ -50,10 +50,15 @@ def explain_module(module: Any) -> ModelReport:
     holds and of its own parameters (``nn.Parameter``), counted from their shapes and marked
     as declared.
 
+    With ``input_size`` or ``input_data``, the module runs once on that input
+    (:func:`lstmdoc.pytorch.shapes.output_shapes`), and each row shows its output shape.
+
     Raises:
-        TypeError: ``module`` is not a ``torch.nn.Module``.
+        TypeError: ``module`` is not a ``torch.nn.Module``, or ``input_size`` is not
+            a tuple of sizes.
         ValueError: ``module`` has parameters whose shapes are not known yet (a
-            lazy module before its first forward pass).
+            lazy module before its first forward pass), or the forward pass on the
+            input fails.
     """
     if not is_torch_module(module):
         raise TypeError(f"module must be a torch.nn.Module, got {describe(module)}")
@@ -69,7 +74,9 @@ def explain_module(module: Any) -> ModelReport:
             "uninitialized (a lazy module): run one forward pass with an input first"
         )
     name = type(module).__name__
-    node = LiveModule(module, name)
+    given = input_size is not None or input_data is not None
+    outputs = shapes.output_shapes(module, input_size, input_data) if given else {}
+    node = LiveModule(module, name, shapes=outputs)
     derived = registry.RULES.derive(node.spec) is not None
     if derived or node.members() is None:
         rows, notes = walk_layer(node, registry.RULES)
@@ -84,6 +91,7 @@ def explain_module(module: Any) -> ModelReport:
         notes=tuple(notes),
         separator=".",
         total_buffer_size=int(sum(buffer.numel() for buffer in module.buffers())),
+        input=shapes.describe_input(input_size, input_data) if given else None,
     )
 
 

@@ -8,7 +8,7 @@ stands beside it. PyTorch is never imported here: the module has imported it.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -22,10 +22,17 @@ __all__ = ["LiveModule"]
 class LiveModule:
     """A live ``torch.nn.Module``: its spec from its attributes, its count from PyTorch."""
 
-    def __init__(self, module: Any, name: str, spec: Spec | None = None) -> None:
+    def __init__(
+        self,
+        module: Any,
+        name: str,
+        spec: Spec | None = None,
+        shapes: Mapping[int, tuple[int, ...]] | None = None,
+    ) -> None:
         self._module = module
         self._name = name
         self._spec = spec if spec is not None else _spec(module, name)
+        self._shapes = shapes or {}
 
     @property
     def spec(self) -> Spec:
@@ -55,14 +62,14 @@ class LiveModule:
 
     def sublayer(self, spec: Spec) -> LayerNode:
         child = dict(self._module.named_children())[spec.name]
-        return LiveModule(child, spec.name, replace(spec, frozen=_frozen(child)))
+        return LiveModule(child, spec.name, replace(spec, frozen=_frozen(child)), self._shapes)
 
     def members(self) -> Sequence[LayerNode] | None:
         children = list(self._module.named_children())
         own = list(self._module.named_parameters(recurse=False))
         if not children and own and registry.is_builtin(self.spec):
             return None  # a built-in class with parameters that lstmdoc has no rule for
-        return [LiveModule(child, name) for name, child in children]
+        return [LiveModule(child, name, shapes=self._shapes) for name, child in children]
 
     def declared_weights(self) -> Sequence[Weight]:
         return [
@@ -88,6 +95,10 @@ class LiveModule:
 
     def unknown_reason(self) -> str:
         return f"lstmdoc has no formula for torch.nn.{type(self._module).__name__}"
+
+    def output_shape(self) -> tuple[int, ...] | None:
+        """The shape the module returned in the forward pass on the input given, if any."""
+        return self._shapes.get(id(self._module))
 
 
 def _spec(module: Any, name: str) -> Spec:

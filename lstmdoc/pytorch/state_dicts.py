@@ -282,6 +282,10 @@ class StoredModule:
         """Nothing: a ``state_dict`` names no class, let alone a subclass."""
         return (), ()
 
+    def output_shape(self) -> None:
+        """Not known: a ``state_dict`` holds no module to run."""
+        return
+
     def unknown_reason(self) -> str:
         """Why an unrecognised module is not derived."""
         return "a state_dict names no class, and these tensors fit none lstmdoc recognises"

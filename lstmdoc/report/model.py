@@ -47,6 +47,9 @@ class ModelReport:
             Keras, ``.`` for PyTorch.
         total_buffer_size: the framework's count of buffer values, such as
             PyTorch's ``sum(b.numel() for b in model.buffers())``, or ``None``.
+        input: the input the rows' output shapes were found by running the model on,
+            in words (``"an input of size (1, 20, 1)"``), or ``None``; a Keras
+            model's shapes are those it was built for.
     """
 
     model: str
@@ -58,6 +61,7 @@ class ModelReport:
     notes: tuple[str, ...] = ()
     separator: str = "/"
     total_buffer_size: int | None = None
+    input: str | None = None
 
     @property
     def top_rows(self) -> tuple[LayerRow, ...]:
@@ -111,6 +115,7 @@ class ModelReport:
             "model": self.model,
             "framework": self.framework,
             "source": self.source,
+            "input": self.input,
             "rows": [row.to_dict() for row in self.rows],
             "total_params": self.total_params,
             "derived_params": self.derived_params,

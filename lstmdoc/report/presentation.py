@@ -40,6 +40,8 @@ class Report(Protocol):
     @property
     def total_buffer_size(self) -> int | None: ...
     @property
+    def input(self) -> str | None: ...
+    @property
     def derived_params(self) -> int | None: ...
     @property
     def trainable_params(self) -> int | None: ...
@@ -76,7 +78,8 @@ def table(report: Report, *, columns: Sequence[str] | None = None, compact: bool
     Args:
         report: the report.
         columns: the columns to show, of :data:`COLUMNS`; by default all that have
-            something to say, without ``share`` and ``output``.
+            something to say, without ``share``, and without ``output`` unless the
+            shapes were found by running the model on an input the caller gave.
         compact: leave out, of the default columns, those that carry nothing the
             others do not: the framework's count where it equals lstmdoc's on every
             row (the check column, headed by the framework's name, says so), the
@@ -192,7 +195,9 @@ def _chosen(report: Report, columns: Sequence[str] | None, *, compact: bool) -> 
             )
         return list(dict.fromkeys(columns))
     rows = report.rows
-    chosen = [column for column in COLUMNS if column not in {"share", "output"}]
+    chosen = [column for column in COLUMNS if column != "share"]
+    if report.input is None or all(row.output_shape is None for row in rows):
+        chosen.remove("output")  # shown by default only for an input the caller gave
     if not any(row.buffer_size or row.framework_buffer_size for row in rows):
         chosen.remove("buffers")
     if compact:
@@ -279,6 +284,8 @@ def _verdict(report: Report) -> list[str]:
             f"{held}, {_count(report.buffer_size)} values in all."
         )
     lines += report.notes
+    if report.input is not None and any(row.output_shape for row in report.rows):
+        lines.append(f"Output shapes are for {report.input}.")
     if report.agrees:
         lines.append(
             f"lstmdoc derives every layer's count, and each agrees with {report.framework}."

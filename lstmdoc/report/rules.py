@@ -172,5 +172,8 @@ class LayerNode(Protocol):
     def unknown_reason(self) -> str:
         """Why a custom layer's count is not derived, for the report's note."""
 
+    def output_shape(self) -> tuple[int | None, ...] | None:
+        """The shape of the layer's output, batch first, where known; ``None`` elsewhere."""
+
     def added(self, derivation: Derivation) -> tuple[Sequence[Weight], Sequence[LayerNode]]:
         """What a subclass adds to the layer its base class's rule derives: weights, layers."""

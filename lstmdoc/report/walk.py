@@ -77,6 +77,9 @@ class _Walk:
         if key is not None and key in self.layers:
             return self._again(path, label, depth, *self.layers[key])
         rows = self._first(node, spec, path, label, depth, trainable)
+        shape = node.output_shape()
+        if rows and shape is not None:
+            rows[0] = replace(rows[0], output_shape=shape)
         if key is not None:
             held = bool(rows[0].params or rows[0].framework_params or rows[0].buffer_size)
             self.layers[key] = (path, held)

@@ -94,6 +94,9 @@ class Node:
     def unknown_reason(self) -> str:
         return "a toy cannot look inside it"
 
+    def output_shape(self) -> None:
+        return None
+
 
 def leaf(name: str, size: int, tensor: str | None = None) -> Node:
     node = Node(Spec("Leaf", config={"name": name, "size": size}), size)
