@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import keras
 import numpy as np
@@ -342,8 +344,20 @@ class TestConvertersFromTorch:
             lstmdoc.lstm_weights_from_torch(dict(module.named_parameters()))
 
 
+def _torch_conv(rank: int) -> Callable[[dict[str, Any]], torch.nn.Module]:
+    """How to build torch.nn.Conv1d, 2d or 3d from a family's arguments."""
+
+    def build(a: dict[str, Any]) -> torch.nn.Module:
+        return getattr(torch.nn, f"Conv{rank}d")(
+            a["in_channels"], a["out_channels"], a["kernel_size"], groups=a["groups"],
+            bias=a["bias"],
+        )  # fmt: skip
+
+    return build
+
+
 # Each family of lstmdoc.counting with a module of torch.nn: how to build it.
-TORCH_FAMILIES = {
+TORCH_FAMILIES: dict[str, Callable[[dict[str, Any]], torch.nn.Module]] = {
     "torch-lstm": lambda a: torch.nn.LSTM(
         a["input_size"], a["hidden_size"], a["num_layers"], bias=a["bias"],
         bidirectional=a["bidirectional"], proj_size=a["proj_size"],
@@ -357,15 +371,7 @@ TORCH_FAMILIES = {
         bidirectional=a["bidirectional"],
     ),
     "torch-linear": lambda a: torch.nn.Linear(a["in_features"], a["out_features"], bias=a["bias"]),
-    **{
-        f"torch-conv{rank}d": (
-            lambda a, rank=rank: getattr(torch.nn, f"Conv{rank}d")(
-                a["in_channels"], a["out_channels"], a["kernel_size"], groups=a["groups"],
-                bias=a["bias"],
-            )
-        )
-        for rank in (1, 2, 3)
-    },
+    **{f"torch-conv{rank}d": _torch_conv(rank) for rank in (1, 2, 3)},
     "torch-embedding": lambda a: torch.nn.Embedding(a["num_embeddings"], a["embedding_dim"]),
     "torch-layer-norm": lambda a: torch.nn.LayerNorm(
         a["normalized_shape"], elementwise_affine=a["elementwise_affine"], bias=a["bias"]
