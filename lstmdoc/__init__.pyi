@@ -53,10 +53,19 @@ from lstmdoc.gru import GRUGates as GRUGates
 from lstmdoc.gru import gru_forward as gru_forward
 from lstmdoc.gru import split_gru_weights as split_gru_weights
 from lstmdoc.pytorch.converters import (
+    gru_weights_from_torch as gru_weights_from_torch,
+)
+from lstmdoc.pytorch.converters import (
     gru_weights_to_torch as gru_weights_to_torch,
 )
 from lstmdoc.pytorch.converters import (
+    lstm_weights_from_torch as lstm_weights_from_torch,
+)
+from lstmdoc.pytorch.converters import (
     lstm_weights_to_torch as lstm_weights_to_torch,
+)
+from lstmdoc.pytorch.converters import (
+    simple_rnn_weights_from_torch as simple_rnn_weights_from_torch,
 )
 from lstmdoc.pytorch.converters import (
     simple_rnn_weights_to_torch as simple_rnn_weights_to_torch,

@@ -20,7 +20,8 @@ _BIDIRECTIONAL = Argument(
     "bidirectional",
     "flag",
     False,
-    "wrapped in keras.layers.Bidirectional: a forward and a backward layer",
+    "wrapped in keras.layers.Bidirectional: a forward and a backward layer, each with "
+    "weights of its own",
     switch="--bidirectional",
 )
 # --- Keras' recurrent layers and Dense ------------------------------------------------------

@@ -16,7 +16,11 @@ __all__ = ["TORCH_FAMILIES", "TORCH_RECURRENT"]
 
 _BIAS = Argument("bias", "flag", True, "bias vectors", switch="--no-bias")
 _TORCH_BIDIRECTIONAL = Argument(
-    "bidirectional", "flag", False, "a forward and a backward direction", switch="--bidirectional"
+    "bidirectional",
+    "flag",
+    False,
+    "a forward and a backward direction, each with weights of its own",
+    switch="--bidirectional",
 )
 
 # --- PyTorch ---------------------------------------------------------------------------------

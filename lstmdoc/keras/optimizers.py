@@ -45,8 +45,9 @@ def derive_optimizer(
     """Derive a built optimizer's variable count from its spec and the trainable count.
 
     Keras counts ``optimizer.variables`` as "Optimizer params": every optimizer keeps
-    ``iteration`` and, unless its learning rate is a schedule, ``learning_rate``;
-    each then keeps its slots, one array the shape of each trainable weight.
+    two scalars, its step counter ``iteration`` and, unless its learning rate is a
+    schedule, ``learning_rate``; each then keeps its slots, one array the shape of
+    each trainable weight.
 
     Returns:
         ``(formula, count, explanation)``; formula and count are ``None`` where
@@ -81,19 +82,29 @@ def derive_optimizer(
         slots.append("average")
     if config.get("gradient_accumulation_steps"):
         slots.append("gradient_accumulator")
-    counters = ["iteration"]
-    if not isinstance(config.get("learning_rate"), Mapping):  # a schedule keeps no variable
-        counters.append("learning_rate")
+    # Scalars kept once for the whole model: the step counter, the learning rate unless
+    # it is a schedule (computed from the step, it keeps no variable), and Nadam's
+    # running product of its momentum factors.
+    scheduled = isinstance(config.get("learning_rate"), Mapping)
+    scalars = ["iteration"] + ([] if scheduled else ["learning_rate"])
     if name == "Nadam":
-        counters.append("u_product")  # the running product of its momentum factors
+        scalars.append("u_product")
     kept = (
         f"{len(slots)} slot{'s' if len(slots) != 1 else ''} ({', '.join(slots)}) "
         "for each trainable parameter"
         if slots
         else "no slot for the trainable parameters"
     )
-    explanation = f"{name} keeps {kept}, plus {len(counters)} counters ({', '.join(counters)})."
+    explanation = (
+        f"{name} keeps {kept}, plus {len(scalars)} scalar{'s' if len(scalars) != 1 else ''} "
+        f"({', '.join(scalars)}): iteration counts the steps"
+        + (
+            "; the learning rate is a schedule, computed from iteration, and keeps no variable."
+            if scheduled
+            else "."
+        )
+    )
     if trainable_params is None:
         return None, None, f"{explanation} The trainable count is not derived, so neither is this."
-    formula = f"{len(slots)} × {trainable_params} + {len(counters)}"
-    return formula, len(slots) * trainable_params + len(counters), explanation
+    formula = f"{len(slots)} × {trainable_params} + {len(scalars)}"
+    return formula, len(slots) * trainable_params + len(scalars), explanation

@@ -1,10 +1,19 @@
 # The public names of lstmdoc.pytorch, each from its module: the one list of them
 # (lstmdoc/_lazy.py reads it, so that the rules import neither NumPy nor the converters).
 from lstmdoc.pytorch.converters import (
+    gru_weights_from_torch as gru_weights_from_torch,
+)
+from lstmdoc.pytorch.converters import (
     gru_weights_to_torch as gru_weights_to_torch,
 )
 from lstmdoc.pytorch.converters import (
+    lstm_weights_from_torch as lstm_weights_from_torch,
+)
+from lstmdoc.pytorch.converters import (
     lstm_weights_to_torch as lstm_weights_to_torch,
+)
+from lstmdoc.pytorch.converters import (
+    simple_rnn_weights_from_torch as simple_rnn_weights_from_torch,
 )
 from lstmdoc.pytorch.converters import (
     simple_rnn_weights_to_torch as simple_rnn_weights_to_torch,

@@ -60,7 +60,7 @@ class TestOptimizers:
         assert evaluate(str(optimizer.formula)) == optimizer.params
         assert optimizer.check == "ok"
 
-    def test_adam_is_two_slots_per_trainable_parameter_and_two_counters(self):
+    def test_adam_is_two_slots_per_trainable_parameter_and_two_scalars(self):
         """Adam's 'Optimizer params' are 2 × trainable + 2 (iteration and learning_rate)."""
         model = compiled_model("adam")
         report = lstmdoc.explain(model)
@@ -68,7 +68,19 @@ class TestOptimizers:
         assert optimizer is not None
         assert optimizer.formula == f"2 × {report.trainable_params} + 2"
         assert "(momentum, velocity)" in optimizer.explanation
-        assert "(iteration, learning_rate)" in optimizer.explanation
+        assert "2 scalars (iteration, learning_rate)" in optimizer.explanation
+
+    def test_a_learning_rate_schedule_keeps_no_variable(self):
+        """With a LearningRateSchedule, Adam keeps iteration alone: 2 × trainable + 1."""
+        schedule = keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.9)
+        model = compiled_model(keras.optimizers.Adam(schedule))
+        report = lstmdoc.explain(model)
+        optimizer = report.optimizer
+        assert optimizer is not None
+        assert optimizer.formula == f"2 × {report.trainable_params} + 1"
+        assert optimizer.params == size(model.optimizer.variables)
+        assert "1 scalar (iteration)" in optimizer.explanation
+        assert "schedule" in optimizer.explanation
 
     def test_keras_summary_prints_the_same_optimizer_count(self):
         """model.summary()'s "Optimizer params" line shows the count lstmdoc derives."""

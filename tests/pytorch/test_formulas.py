@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 import keras
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -131,26 +130,3 @@ class TestBadArguments:
         """An unknown mode, or proj_size on a GRU or RNN (PyTorch refuses it), is a ValueError."""
         with pytest.raises(ValueError, match=message):
             torch_recurrent_formula(mode, 3, 5, **options)
-
-    def test_a_reset_after_false_gru_has_no_torch_equivalent(self):
-        """A (3·units,) bias is refused: torch.nn.GRU computes reset_after=True only."""
-        with pytest.raises(ValueError, match=r"reset_after=True.*torch\.nn\.GRU cannot"):
-            lstmdoc.gru_weights_to_torch(np.zeros((2, 6)), np.zeros((2, 6)), np.zeros(6))
-
-    @pytest.mark.parametrize(
-        ("options", "error", "message"),
-        [
-            ({"layer_index": -1}, ValueError, "layer_index must be a non-negative integer"),
-            ({"layer_index": "0"}, TypeError, "layer_index must be a non-negative integer"),
-            ({"reverse": None}, TypeError, "reverse must be True or False"),
-        ],
-    )
-    def test_bad_converter_options(self, options, error, message):
-        """A bad layer_index or reverse raises an error naming it."""
-        with pytest.raises(error, match=message):
-            lstmdoc.lstm_weights_to_torch(np.zeros((1, 8)), np.zeros((2, 8)), **options)
-
-    def test_converter_checks_the_weights(self):
-        """Weights that are not an LSTM's raise ValueError from the shared check."""
-        with pytest.raises(ValueError, match="recurrent_kernel must have shape"):
-            lstmdoc.lstm_weights_to_torch(np.zeros((1, 6)), np.zeros((2, 6)))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import keras
 import numpy as np
@@ -221,22 +223,141 @@ class TestConvertersAgainstTorch:
         assert entries["weight_ih_l0"].dtype == np.float32
 
 
-def _convolution(rank: int):
-    def build(a):
-        conv = getattr(torch.nn, f"Conv{rank}d")
-        return conv(
-            a["in_channels"],
-            a["out_channels"],
-            a["kernel_size"],
-            groups=a["groups"],
-            bias=a["bias"],
+def torch_module(kind: str, *arguments: int, seed: int, **options) -> torch.nn.Module:
+    """A torch.nn recurrent module, batch first, as PyTorch initialises it under ``seed``."""
+    torch.manual_seed(seed)
+    return getattr(torch.nn, kind)(*arguments, batch_first=True, **options).eval()
+
+
+def numpy_state(module: torch.nn.Module) -> dict[str, np.ndarray]:
+    return {name: tensor.numpy() for name, tensor in module.state_dict().items()}
+
+
+class TestConvertersFromTorch:
+    @pytest.mark.parametrize("bias", [True, False])
+    @pytest.mark.parametrize(("input_size", "hidden_size"), [(1, 1), (1, 20), (3, 5), (6, 8)])
+    def test_lstm(self, bias, input_size, hidden_size):
+        """A torch.nn.LSTM's state_dict, converted, makes a Keras LSTM compute PyTorch's outputs."""
+        module = torch_module("LSTM", input_size, hidden_size, bias=bias, seed=hidden_size)
+        if bias:  # the two biases differ, so that only their sum gives PyTorch's gates
+            assert not torch.equal(module.bias_ih_l0, module.bias_hh_l0)
+        model = keras.Sequential(
+            [
+                keras.Input(shape=(7, input_size)),
+                keras.layers.LSTM(hidden_size, return_sequences=True, use_bias=bias),
+            ]
         )
+        model.layers[0].set_weights(lstmdoc.lstm_weights_from_torch(module.state_dict()))
+        x = inputs(3, 7, input_size)
+        expected = run_torch(module, x)
+        assert np.abs(expected).max() > 0.05  # non-trivial outputs
+        np.testing.assert_allclose(model.predict(x, verbose=0), expected, atol=ORDER_ONE_TOLERANCE)
+
+    def test_stacked_bidirectional_lstm(self):
+        """Each layer and direction of one torch.nn.LSTM fills a Keras Bidirectional layer."""
+        module = torch_module("LSTM", 3, 6, num_layers=2, bidirectional=True, seed=4)
+        model = keras.Sequential(
+            [
+                keras.Input(shape=(5, 3)),
+                keras.layers.Bidirectional(keras.layers.LSTM(6, return_sequences=True)),
+                keras.layers.Bidirectional(keras.layers.LSTM(6, return_sequences=True)),
+            ]
+        )
+        state = module.state_dict()
+        for index, wrapper in enumerate(model.layers):
+            wrapper.set_weights(
+                lstmdoc.lstm_weights_from_torch(state, layer_index=index)
+                + lstmdoc.lstm_weights_from_torch(state, layer_index=index, reverse=True)
+            )
+        x = inputs(2, 5, 3)
+        np.testing.assert_allclose(
+            model.predict(x, verbose=0), run_torch(module, x), atol=ORDER_ONE_TOLERANCE
+        )
+
+    @pytest.mark.parametrize("bias", [True, False])
+    def test_gru(self, bias):
+        """A torch.nn.GRU, converted, makes Keras' default GRU (reset_after=True) compute its outputs."""
+        module = torch_module("GRU", 4, 5, bias=bias, seed=2)
+        model = keras.Sequential(
+            [keras.Input(shape=(6, 4)), keras.layers.GRU(5, return_sequences=True, use_bias=bias)]
+        )
+        model.layers[0].set_weights(lstmdoc.gru_weights_from_torch(module.state_dict()))
+        x = inputs(3, 6, 4)
+        np.testing.assert_allclose(
+            model.predict(x, verbose=0), run_torch(module, x), atol=ORDER_ONE_TOLERANCE
+        )
+
+    @pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
+    def test_simple_rnn(self, nonlinearity):
+        """A torch.nn.RNN, converted, makes a Keras SimpleRNN of its activation compute its outputs."""
+        module = torch_module("RNN", 3, 4, nonlinearity=nonlinearity, seed=3)
+        model = keras.Sequential(
+            [
+                keras.Input(shape=(6, 3)),
+                keras.layers.SimpleRNN(4, return_sequences=True, activation=nonlinearity),
+            ]
+        )
+        model.layers[0].set_weights(lstmdoc.simple_rnn_weights_from_torch(module.state_dict()))
+        x = inputs(2, 6, 3)
+        np.testing.assert_allclose(
+            model.predict(x, verbose=0), run_torch(module, x), atol=ORDER_ONE_TOLERANCE
+        )
+
+    @pytest.mark.parametrize(
+        ("kind", "to_keras", "to_torch"),
+        [
+            ("LSTM", lstmdoc.lstm_weights_from_torch, lstmdoc.lstm_weights_to_torch),
+            ("GRU", lstmdoc.gru_weights_from_torch, lstmdoc.gru_weights_to_torch),
+            ("RNN", lstmdoc.simple_rnn_weights_from_torch, lstmdoc.simple_rnn_weights_to_torch),
+        ],
+    )
+    def test_the_round_trip_reproduces_pytorchs_outputs(self, kind, to_keras, to_torch):
+        """PyTorch → Keras → PyTorch: a fresh module loads the result and computes the same."""
+        original = torch_module(kind, 3, 5, seed=5)
+        returned = load(
+            torch_module(kind, 3, 5, seed=6), to_torch(*to_keras(numpy_state(original)))
+        )
+        x = inputs(2, 6, 3)
+        np.testing.assert_allclose(
+            run_torch(returned, x), run_torch(original, x), atol=ORDER_ONE_TOLERANCE
+        )
+        if kind == "GRU":  # nothing is summed: every entry comes back as it was
+            for name, tensor in original.state_dict().items():
+                assert torch.equal(returned.state_dict()[name], tensor), name
+
+    def test_a_whole_models_state_dict_with_a_prefix(self):
+        """prefix reads one module of a model's state_dict, such as lstm.weight_ih_l0."""
+        torch.manual_seed(7)
+        model = torch.nn.Sequential()
+        model.add_module("embedding", torch.nn.Embedding(10, 3))
+        model.add_module("lstm", torch.nn.LSTM(3, 4, batch_first=True))
+        kernel, recurrent_kernel, bias = lstmdoc.lstm_weights_from_torch(
+            model.state_dict(), prefix="lstm."
+        )
+        np.testing.assert_array_equal(kernel, model.lstm.weight_ih_l0.detach().numpy().T)
+        assert (recurrent_kernel.shape, bias.shape) == ((4, 16), (16,))
+
+    def test_a_tensor_that_requires_grad_is_named(self):
+        """named_parameters() gives tensors NumPy cannot read: a TypeError says to use state_dict()."""
+        module = torch.nn.LSTM(1, 2)
+        with pytest.raises(TypeError, match=r"weight_hh_l0 must be a numeric array .*state_dict"):
+            lstmdoc.lstm_weights_from_torch(dict(module.named_parameters()))
+
+
+def _torch_conv(rank: int) -> Callable[[dict[str, Any]], torch.nn.Module]:
+    """How to build torch.nn.Conv1d, 2d or 3d from a family's arguments."""
+
+    def build(a: dict[str, Any]) -> torch.nn.Module:
+        return getattr(torch.nn, f"Conv{rank}d")(
+            a["in_channels"], a["out_channels"], a["kernel_size"], groups=a["groups"],
+            bias=a["bias"],
+        )  # fmt: skip
 
     return build
 
 
 # Each family of lstmdoc.counting with a module of torch.nn: how to build it.
-TORCH_FAMILIES = {
+TORCH_FAMILIES: dict[str, Callable[[dict[str, Any]], torch.nn.Module]] = {
     "torch-lstm": lambda a: torch.nn.LSTM(
         a["input_size"], a["hidden_size"], a["num_layers"], bias=a["bias"],
         bidirectional=a["bidirectional"], proj_size=a["proj_size"],
@@ -250,7 +371,7 @@ TORCH_FAMILIES = {
         bidirectional=a["bidirectional"],
     ),
     "torch-linear": lambda a: torch.nn.Linear(a["in_features"], a["out_features"], bias=a["bias"]),
-    **{f"torch-conv{rank}d": _convolution(rank) for rank in (1, 2, 3)},
+    **{f"torch-conv{rank}d": _torch_conv(rank) for rank in (1, 2, 3)},
     "torch-embedding": lambda a: torch.nn.Embedding(a["num_embeddings"], a["embedding_dim"]),
     "torch-layer-norm": lambda a: torch.nn.LayerNorm(
         a["normalized_shape"], elementwise_affine=a["elementwise_affine"], bias=a["bias"]
