@@ -23,6 +23,26 @@ _TORCH_BIDIRECTIONAL = Argument(
     switch="--bidirectional",
 )
 
+_POSITIONS = Argument(
+    "positions",
+    default=1,
+    help="the rows the weight is applied to (every axis of the input but the last, batch "
+    "included, multiplied), for the mult-adds",
+)
+_OUTPUT_POSITIONS = Argument(
+    "positions",
+    default=1,
+    help="the output's positions (its batch and its sizes after the channels, multiplied), "
+    "for the mult-adds",
+)
+_POSITIONS_TIMES = "{'' if positions == 1 else str(positions) + ' × '}"
+_NO_PRODUCT = {
+    "mult_adds": "0",
+    "mult_adds_formula": Template("0"),
+    "mult_adds_substituted": Template("0"),
+}
+"""A family that computes no matrix product: a lookup, a normalization (elementwise)."""
+
 # --- PyTorch ---------------------------------------------------------------------------------
 
 
@@ -35,6 +55,12 @@ def _torch_recurrent(key: str, layer: str, blocks: int) -> Family:
         Argument("num_layers", default=1, help="stacked layers"),
         _BIAS,
         _TORCH_BIDIRECTIONAL,
+        Argument(
+            "steps",
+            default=1,
+            help="time steps of one sequence, for the mult-adds (the count does not depend "
+            "on them)",
+        ),
     ]
     requires: tuple[tuple[str, str], ...] = ()
     if lstm:
@@ -54,6 +80,12 @@ def _torch_recurrent(key: str, layer: str, blocks: int) -> Family:
     factor = f"{blocks} × " if blocks > 1 else ""
     one_layer = Template(
         f"{factor}{{hidden_size}} × ({{inputs}} + {{outputs}}{{biases}}){{projection}}"
+    )
+    # Each step of each layer and direction: the input and the state fed back, by the
+    # gate blocks; then the projection of h, if any. Biases and gates are elementwise.
+    one_step = Template(f"{factor}{{hidden_size}} × ({{inputs}} + {{outputs}}){{projection}}")
+    two_directions = (
+        "'2 × ' + ('(' + {0} + ')' if grouping else {0}) if bidirectional else {0}"
     )
     return Family(
         key=key,
@@ -77,6 +109,8 @@ def _torch_recurrent(key: str, layer: str, blocks: int) -> Family:
                 "first",
                 "'2 × ' + ('(' + first + ')' if grouping else first) if bidirectional else first",
             ),
+            ("first_step", one_step),
+            ("first_step", two_directions.format("first_step")),
             ("inputs", "directions * outputs"),
             ("later", one_layer),
             (
@@ -89,6 +123,25 @@ def _torch_recurrent(key: str, layer: str, blocks: int) -> Family:
                     "'(' + later + ')' if num_layers > 2 and not bidirectional and "
                     f"{projection} else later"
                 ),
+            ),
+            ("later_step", one_step),
+            ("later_step", two_directions.format("later_step")),
+            (
+                "later_step",
+                (
+                    "'(' + later_step + ')' if num_layers > 2 and not bidirectional and "
+                    f"{projection} else later_step"
+                ),
+            ),
+            (
+                "every_step",
+                "first_step + ('' if num_layers == 1 else ' + ' + later_step if num_layers == 2 "
+                "else ' + ' + str(num_layers - 1) + ' × ' + later_step)",
+            ),
+            (
+                "every_step",
+                f"'(' + every_step + ')' if steps > 1 and (num_layers > 1 or ({projection} "
+                "and not bidirectional)) else every_step",
             ),
         ),
         weights=(
@@ -153,6 +206,18 @@ def _torch_recurrent(key: str, layer: str, blocks: int) -> Family:
             + (", proj_size={proj_size}" if lstm else "")
             + ")"
         ),
+        mult_adds=(
+            f"steps * directions * ({blocks} * hidden_size * (input_size + outputs) + "
+            f"{projection} * hidden_size + (num_layers - 1) * ({blocks} * hidden_size * "
+            f"(directions * outputs + outputs) + {projection} * hidden_size))"
+        ),
+        mult_adds_formula=Template(
+            "steps × {'layers × directions × ' if num_layers > 1 or bidirectional else ''}"
+            f"{{'(' if {projection} else ''}}{factor}hidden_size × (inputs + outputs)"
+            f"{{' + proj_size × hidden_size)' if {projection} else ''}}"
+        ),
+        mult_adds_substituted=Template("{'' if steps == 1 else str(steps) + ' × '}{every_step}"),
+        mult_adds_for=Template("for {steps} time step{'' if steps == 1 else 's'} of one sequence"),
     )
 
 
@@ -172,6 +237,7 @@ _LINEAR = Family(
         Argument("in_features", help="the size of each input", minimum=0),
         Argument("out_features", help="the size of each output", minimum=0),
         _BIAS,
+        _POSITIONS,
     ),
     definitions=(("outputs", "out_features"), ("inputs", "in_features")),
     weights=(
@@ -188,6 +254,10 @@ _LINEAR = Family(
     substituted=DENSE,
     call=Template("nn.Linear({in_features}, {out_features}{'' if bias else ', bias=False'})"),
     title=Template("torch.nn.Linear({in_features}, {out_features}, bias={bias})"),
+    mult_adds="positions * out_features * in_features",
+    mult_adds_formula=Template("positions × out_features × in_features"),
+    mult_adds_substituted=Template(f"{_POSITIONS_TIMES}{{out_features}} × {{in_features}}"),
+    mult_adds_for=Template("for {positions} row{'' if positions == 1 else 's'} of input"),
 )
 
 
@@ -204,6 +274,7 @@ def _torch_convolution(rank: int) -> Family:
             Argument("kernel_size", "sizes", help="the window", length=rank),
             Argument("groups", default=1, help="groups of channels convolved apart"),
             _BIAS,
+            _OUTPUT_POSITIONS,
         ),
         requires=(
             ("in_channels % groups == 0", "in_channels must be divisible by groups"),
@@ -238,6 +309,14 @@ def _torch_convolution(rank: int) -> Family:
             f"torch.nn.{layer}({{in_channels}}, {{out_channels}}, kernel_size={{kernel_size}}, "
             "groups={groups}, bias={bias})"
         ),
+        # Each output position: every output channel over its window of in / groups inputs.
+        mult_adds="positions * out_channels * prod(kernel_size) * (in_channels // groups)",
+        mult_adds_formula=Template("positions × out_channels × window × in_channels / groups"),
+        mult_adds_substituted=Template(
+            f"{_POSITIONS_TIMES}{{out_channels}} × "
+            "{join(kernel_size + [in_channels // groups], ' × ')}"
+        ),
+        mult_adds_for=Template("at {positions} output position{'' if positions == 1 else 's'}"),
     )
 
 
@@ -260,6 +339,8 @@ _TORCH_EMBEDDING = Family(
     substituted=TABLE,
     call=Template("nn.Embedding({num_embeddings}, {embedding_dim})"),
     title=Template("torch.nn.Embedding({num_embeddings}, {embedding_dim})"),
+    mult_adds_for=Template("a lookup: no products"),
+    **_NO_PRODUCT,
 )
 
 _TORCH_LAYER_NORM = Family(
@@ -313,6 +394,8 @@ _TORCH_LAYER_NORM = Family(
         "torch.nn.LayerNorm({normalized_shape}, elementwise_affine={elementwise_affine}, "
         "bias={bias})"
     ),
+    mult_adds_for=Template("elementwise: no products"),
+    **_NO_PRODUCT,
 )
 
 _TORCH_BATCH_NORM = Family(
@@ -383,6 +466,8 @@ _TORCH_BATCH_NORM = Family(
         "torch.nn.BatchNorm2d({num_features}, affine={affine}, "
         "track_running_stats={track_running_stats}, bias={bias})"
     ),
+    mult_adds_for=Template("elementwise: no products"),
+    **_NO_PRODUCT,
 )
 
 

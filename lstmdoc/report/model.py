@@ -18,6 +18,7 @@ from typing import Any
 
 from lstmdoc._checks import size
 from lstmdoc.report import html, presentation, text
+from lstmdoc.report.costs import cost_of, summed_cost
 from lstmdoc.report.rows import LayerRow, OptimizerRow, total
 from lstmdoc.report.table import Table
 
@@ -89,6 +90,22 @@ class ModelReport:
         return total(row.buffer_size for row in self.top_rows)
 
     @property
+    def mult_adds(self) -> int | None:
+        """The model's multiply-adds, the sum of its depth-0 rows', or ``None`` if one is unknown.
+
+        ``None`` too where the rows' figures are for different things (one per time
+        step, another per sample): see :attr:`mult_adds_per`.
+        """
+        cost = summed_cost([cost_of(row) for row in self.top_rows])
+        return None if cost is None else cost.mult_adds
+
+    @property
+    def mult_adds_per(self) -> str | None:
+        """What :attr:`mult_adds` is for where a shape left a size open (``"time step"``), else ``None``."""
+        cost = summed_cost([cost_of(row) for row in self.top_rows])
+        return None if cost is None else cost.per
+
+    @property
     def all_derived(self) -> bool:
         """Whether lstmdoc derives every row's count from configuration alone."""
         return all(row.derived for row in self.rows)
@@ -123,6 +140,8 @@ class ModelReport:
             "non_trainable_params": self.non_trainable_params,
             "buffer_size": self.buffer_size,
             "total_buffer_size": self.total_buffer_size,
+            "mult_adds": self.mult_adds,
+            "mult_adds_per": self.mult_adds_per,
             "optimizer": None if self.optimizer is None else self.optimizer.to_dict(),
             "all_derived": self.all_derived,
             "agrees": self.agrees,
@@ -182,7 +201,8 @@ class ModelReport:
         """Where the parameters go: every row that holds weights itself, largest first.
 
         Each row is named by its full path and counts only the weights it holds itself,
-        not those of the rows beneath it, so the rows still add up to the total.
+        not those of the rows beneath it, so the rows still add up to the total. A row
+        with rows beneath it has no mult-adds here: its own are not told apart.
         """
         own = []
         for index, row in enumerate(self.rows):
@@ -210,6 +230,10 @@ class ModelReport:
                         formula=" + ".join(str(weight.count) for weight in row.weights),
                         buffer_size=0,
                         framework_buffer_size=0 if row.framework_buffer_size is not None else None,
+                        # Its own weights' share of what it computes is not told apart.
+                        mult_adds=None,
+                        mult_adds_formula=None,
+                        mult_adds_per=None,
                     )
                 )
         own.sort(key=lambda row: -(row.params if row.params is not None else -1))

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 
 from lstmdoc.counting.breakdowns import Weight
 from lstmdoc.counting.formulas import shape_formula, summed
+from lstmdoc.report.costs import cost_of, derived_cost, summed_cost, with_cost
 from lstmdoc.report.rows import LayerRow
 from lstmdoc.report.rules import Derivation, LayerNode, NoFormula, Rules, Spec
 from lstmdoc.report.sharing import Claims
@@ -133,6 +134,7 @@ class _Walk:
             or [self._nothing(child, inside, depth + 1)]
             for child in derivation.children
         ]
+        weights: Sequence[Weight] = ()
         if node.spec.subclass:  # what a subclass adds, beneath what its base class makes
             weights, members = node.added(derivation)
             groups += [self.rows(member, inside, depth + 1, trainable) for member in members]
@@ -186,6 +188,7 @@ class _Walk:
             head = replace(
                 head, shared=tuple(shared), note=f"shared, and counted where first met: {where}"
             )
+        head = with_cost(head, derived_cost(derivation, built, added, adds_weights=bool(weights)))
         return [head, *(row for group in groups for row in group)]
 
     def _container(
@@ -217,6 +220,9 @@ class _Walk:
             basis="sum",
             buffers=tuple(node.declared_buffers() or ()),
         )
+        # A custom layer's own weights are used by its own code, which no rule reads.
+        own = bool(node.declared_weights())
+        head = with_cost(head, None if own else summed_cost([cost_of(row) for row in heads]))
         return [head, *(row for group in inner for row in group)]
 
     def _declared(
@@ -433,8 +439,9 @@ def _shown(rows: Sequence[LayerRow]) -> list[LayerRow]:
     """The rows worth showing: those that hold something, and the rows above them.
 
     A layer without weights or buffers is left out, unless a row beneath it is shown
-    (a shared layer's second place, inside an otherwise empty container), or the
-    framework counts something lstmdoc does not. One pass, from the last row up.
+    (a shared layer's second place, inside an otherwise empty container), the
+    framework counts something lstmdoc does not, or it computes products of its
+    inputs (a weightless attention layer's mult-adds). One pass, from the last row up.
     """
     shown = []
     below: dict[int, bool] = {}  # by depth: whether a row beneath, not yet claimed, is shown
@@ -449,6 +456,7 @@ def _shown(rows: Sequence[LayerRow]) -> list[LayerRow]:
 def _empty(row: LayerRow) -> bool:
     return (
         row.note is None
+        and not row.mult_adds
         and row.params == 0
         and row.framework_params in (0, None)
         and row.buffer_size == 0
