@@ -158,7 +158,7 @@ def jupyterlab(tmp_path_factory) -> Iterator[tuple[str, Path]]:
         deadline = time.monotonic() + 60
         while True:
             try:
-                with urllib.request.urlopen(url + "api/status", timeout=2):  # noqa: S310
+                with urllib.request.urlopen(url + "api/status", timeout=2):
                     break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
@@ -176,9 +176,7 @@ def test_jupyterlab(browser, jupyterlab, theme, width):
     """In JupyterLab's own output area, each theme: left-aligned names, readable text, counts in view."""
     url, setting = jupyterlab
     setting.write_text(json.dumps({"theme": THEMES[theme]}))
-    context = open_context(
-        browser, url, Visit(), viewport={"width": WIDTHS[width], "height": 900}
-    )
+    context = open_context(browser, url, Visit(), viewport={"width": WIDTHS[width], "height": 900})
     try:
         page = context.new_page()
         page.goto(url)
