@@ -27,11 +27,6 @@ TORCH_KNOWN: dict[str, dict[str, str]] = {
         "rules": "weight_norm's ParametrizedConv1d and its ParametrizationList (original0, "
         "original1) are sums of declared rows",
     },
-    "root_state": {
-        f"file-{suffix}": "the root's buffer is counted as a parameter (35 against 30): a "
-        "state_dict names no buffer, and an unrecognised module's tensors are all counted"
-        for suffix in ("pt", "safetensors", "ckpt")
-    },
     "quantized_lstm": {
         f"file-{suffix}": "refused: a quantized module's state_dict holds its packed weights "
         "as TorchScript objects, which torch.load(weights_only=True) does not build"
