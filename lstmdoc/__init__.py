@@ -13,6 +13,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from lstmdoc._types import Float32Array, Float64Array, FloatArray
     from lstmdoc.counting import (
         ParamBreakdown,
         Weight,
@@ -49,6 +50,9 @@ __all__ = [
     "ACTIVATIONS",
     "GRU_GATE_NAMES",
     "LSTM_GATE_NAMES",
+    "Float32Array",
+    "Float64Array",
+    "FloatArray",
     "GRUGate",
     "GRUGates",
     "Gate",
@@ -90,6 +94,9 @@ __all__ = [
 
 # Where each public name lives.
 _MODULES = {
+    "Float32Array": "lstmdoc._types",
+    "Float64Array": "lstmdoc._types",
+    "FloatArray": "lstmdoc._types",
     "ParamBreakdown": "lstmdoc.counting",
     "Weight": "lstmdoc.counting",
     "dense_param_breakdown": "lstmdoc.counting",

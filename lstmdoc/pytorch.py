@@ -22,10 +22,10 @@ import numbers
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from lstmdoc import counting
 from lstmdoc._checks import describe, flag, positive_int
+from lstmdoc._types import FloatArray
 from lstmdoc.gates import check_lstm_weights
 from lstmdoc.gru import split_gru_weights
 
@@ -45,8 +45,6 @@ __all__ = [
 
 RECURRENT_BLOCKS = {"LSTM": 4, "GRU": 3, "RNN": 1}
 """The gate blocks of each of PyTorch's recurrent modules (``gate_size`` in ``RNNBase``)."""
-
-Array = NDArray[np.floating[Any]]
 
 
 def torch_lstm_parameter_shapes(
@@ -232,7 +230,7 @@ def lstm_weights_to_torch(
     *,
     layer_index: int = 0,
     reverse: bool = False,
-) -> dict[str, Array]:
+) -> dict[str, FloatArray]:
     """Lay out a Keras LSTM's weights as ``torch.nn.LSTM``'s ``state_dict`` entries.
 
     Both libraries order the gate blocks input, forget, candidate, output, so each
@@ -274,7 +272,7 @@ def gru_weights_to_torch(
     *,
     layer_index: int = 0,
     reverse: bool = False,
-) -> dict[str, Array]:
+) -> dict[str, FloatArray]:
     """Lay out a Keras GRU's weights as ``torch.nn.GRU``'s ``state_dict`` entries.
 
     PyTorch's GRU is Keras' ``GRU(reset_after=True)``: the reset gate multiplies the
@@ -323,7 +321,7 @@ def simple_rnn_weights_to_torch(
     *,
     layer_index: int = 0,
     reverse: bool = False,
-) -> dict[str, Array]:
+) -> dict[str, FloatArray]:
     """Lay out a Keras SimpleRNN's weights as ``torch.nn.RNN``'s ``state_dict`` entries.
 
     ``weight_ih = kernel.T (units, features)``, ``weight_hh = recurrent_kernel.T
@@ -388,19 +386,19 @@ def _parameter_shapes(
 
 
 def _torch_entries(
-    kernel: Array,
-    recurrent_kernel: Array,
-    input_bias: Array | None,
-    recurrent_bias: Array | None,
+    kernel: FloatArray,
+    recurrent_kernel: FloatArray,
+    input_bias: FloatArray | None,
+    recurrent_bias: FloatArray | None,
     order: list[int],
     layer_index: Any,
     reverse: Any,
-) -> dict[str, Array]:
+) -> dict[str, FloatArray]:
     """Reorder the gate blocks to PyTorch's ``order`` and transpose to its layout."""
     layer_index = _non_negative_int("layer_index", layer_index, "a non-negative integer")
     suffix = f"_l{layer_index}{'_reverse' if flag('reverse', reverse) else ''}"
 
-    def reorder(array: Array) -> Array:
+    def reorder(array: FloatArray) -> FloatArray:
         blocks = np.split(array, len(order), axis=-1)
         return np.ascontiguousarray(np.concatenate([blocks[index] for index in order], axis=-1))
 

@@ -391,7 +391,7 @@ class TestPages:
         import lstmdoc  # noqa: PLC0415  (only this test needs the package itself)
 
         api = "".join(path.read_text() for path in (DOCS / "reference").glob("api*.md"))
-        documented = set(re.findall(r"\.\. (?:auto\w+|data):: (\w+)", api))
+        documented = set(re.findall(r"\.\. (?:auto\w+|data|type):: (\w+)", api))
         assert set(lstmdoc.__all__) - {"__version__"} <= documented
 
     @pytest.mark.parametrize("page", PAGES, ids=lambda path: str(path.relative_to(DOCS)))
