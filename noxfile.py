@@ -34,6 +34,9 @@ QUIET_TENSORFLOW = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0"}
 COMPILE_BYTECODE = {"UV_COMPILE_BYTECODE": "1"}
 # What the canary reports it built with: the libraries that can break the site.
 _SITE_BUILDERS = ["pydata-sphinx-theme", "sphinx-book-theme", "myst-nb", "tinycss2", "tensorflow"]
+# pytest on every core. worksteal: a few tests (a page's cells) take far longer than the
+# rest; an idle worker takes queued tests from a busy one instead of waiting.
+_PARALLEL = ["-n", "auto", "--dist", "worksteal"]
 _PRINT_VERSIONS = (
     "from importlib.metadata import version; print({{n: version(n) for n in {names}}})"
 )
@@ -51,16 +54,25 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(default=True)
 def tests(session: nox.Session) -> None:
-    """Run the test suite against real Keras, on every core; arguments after -- go to pytest.
+    """Run the library's tests against real Keras, on every core; arguments after -- go to pytest.
 
-    The suite executes every page's visible cells in fresh kernels, minutes of work
-    that pytest-xdist spreads over the cores; ``-- -n 0`` runs it in one process.
+    The tests marked docs, which build sites or run the site's pages, are left to
+    nox -s docs-tests; ``-- -n 0`` runs the rest in one process.
     """
     _install(session, "test")
-    # worksteal: a few tests (a page's cells) take far longer than the rest; an idle
-    # worker takes queued tests from a busy one instead of waiting.
-    parallel = ["-n", "auto", "--dist", "worksteal"]
-    session.run("pytest", *parallel, *session.posargs, env=QUIET_TENSORFLOW)
+    session.run("pytest", "-m", "not docs", *_PARALLEL, *session.posargs, env=QUIET_TENSORFLOW)
+
+
+@nox.session(name="docs-tests", default=False)
+def docs_tests(session: nox.Session) -> None:
+    """Test the site's build and pages: small sites built strictly, each page's visible cells.
+
+    Runs the tests marked docs. Each page's visible cells run alone in a fresh kernel,
+    with the commands its hidden cells show read from the site's executed pages: build
+    the site first (nox -s docs). Arguments after -- go to pytest.
+    """
+    _install(session, "test")
+    session.run("pytest", "-m", "docs", *_PARALLEL, *session.posargs, env=QUIET_TENSORFLOW)
 
 
 @nox.session(default=True)

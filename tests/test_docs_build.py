@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.docs
+
 pytest.importorskip("myst_nb")
 
 ROOT = Path(__file__).resolve().parent.parent
