@@ -212,7 +212,7 @@ def browser(session: nox.Session) -> None:
     Also writes full-page screenshots of every page (desktop and phone, light and dark)
     to docs/_build/screenshots/, to review the site as pictures. Build the site first
     (nox -s docs). Needs Debian's chromium (/usr/bin/chromium) and Node.js with npm.
-    Arguments after -- go to one pytest run instead of the three below.
+    Arguments after -- go to one pytest run instead of the two below.
     """
     # lstmdoc[notebooks], what a downloaded notebook tells its reader to install.
     _install(session, "browser", extras=["notebooks"])
@@ -234,21 +234,10 @@ def browser(session: nox.Session) -> None:
             "pytest", *([] if paths else [browser_tests]), *session.posargs, env=QUIET_TENSORFLOW
         )
         return
-    notebooks, lighthouse = (
-        f"{browser_tests}/test_notebooks.py",
-        f"{browser_tests}/test_lighthouse.py",
-    )
+    lighthouse = f"{browser_tests}/test_lighthouse.py"
     # This run writes every page's screenshots afresh: none of a page since removed stays.
     shutil.rmtree("docs/_build/screenshots", ignore_errors=True)
-    session.run(
-        "pytest",
-        browser_tests,
-        f"--ignore={notebooks}",
-        f"--ignore={lighthouse}",
-        env=QUIET_TENSORFLOW,
-    )
-    # Each notebook starts its own kernel and TensorFlow: two at a time, one per core.
-    session.run("pytest", notebooks, "-n", "2", env=QUIET_TENSORFLOW)
+    session.run("pytest", browser_tests, f"--ignore={lighthouse}", env=QUIET_TENSORFLOW)
     # Alone, so that no other work on the machine slows the pages Lighthouse times.
     # -rP prints each page's scores, run by run, into the log.
     session.run("pytest", lighthouse, "-raP", env=QUIET_TENSORFLOW)
