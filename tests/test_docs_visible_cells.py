@@ -9,8 +9,8 @@ working directory: what a reader who pastes them into a fresh notebook gets.
 A hidden cell that shows a command with its output (``$ lstmdoc explain
 classifier.keras``) asks the reader to type that command; it too must work where the
 reader is, with only the visible cells run before it. What the page shows is read from
-the site's build (``nox -s docs``), which ran the whole page: so each page runs once here, its visible cells alone, and not a
-second time for its commands.
+the site's build (``nox -s docs``), which ran the whole page: here only the visible
+cells run, once, and the commands are checked in that same run.
 """
 
 from __future__ import annotations
