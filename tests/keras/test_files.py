@@ -403,7 +403,7 @@ class TestKerasFormats:
         """A trained model's weights file holds Adam's variables too: noted, not counted."""
         import warnings  # noqa: PLC0415
 
-        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="dense")])
         model.compile(optimizer="adam", loss="mse")
         model.fit(np.zeros((4, 3)), np.zeros((4, 2)), verbose=0)
         stored = sum(int(np.prod(v.shape)) for v in model.optimizer.variables)
