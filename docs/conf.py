@@ -25,6 +25,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import sphinx.util.inspect
 from docutils import nodes
 from jupyter_cache import get_cache
 from sphinx.util import logging
@@ -65,9 +66,6 @@ nitpick_ignore = [
     ("py:class", "numpy.float32"),
     ("py:class", "numpy.float64"),
     ("py:class", "numpy.floating"),
-    ("py:class", "numpy.ndarray"),
-    ("py:class", "numpy.dtype"),
-    ("py:class", "NDArray"),
     ("py:class", "numpy.typing.NDArray"),
     ("py:class", "matplotlib.figure.Figure"),
     ("py:class", "Figure"),
@@ -76,7 +74,6 @@ nitpick_ignore = [
     ("py:class", "collections.abc.Sequence"),
     ("py:class", "collections.abc.Callable"),
     ("py:class", "os.PathLike"),
-    ("py:class", "Array"),
     # GateSet's type parameter: a TypeVar, which autodoc cannot document.
     ("py:obj", "lstmdoc.gates.GateType"),
 ]
@@ -188,6 +185,18 @@ import matplotlib.font_manager  # noqa: F401
 # --- API reference ------------------------------------------------------------------
 
 autodoc_member_order = "bysource"
+# A resolved type reads as its name alone: FloatArray, not lstmdoc.FloatArray.
+python_use_unqualified_type_names = True
+# lstmdoc's array types (lstmdoc/_types.py) print as their short names, each linked to its
+# entry in the API reference: NumPy would print them in full, and newer NumPy as a private
+# name of its own (numpy._typing._array_like.NDArray) that no reference resolves.
+import lstmdoc._types
+
+autodoc_type_aliases = {name: f"lstmdoc.{name}" for name in lstmdoc._types.__all__}
+# Sphinx leaves an alias inside another type (FloatArray | None, tuple[FloatArray, ...])
+# as the repr of its placeholder, TypeAliasForwardRef('lstmdoc.FloatArray'), which no
+# reference resolves (sphinx-doc/sphinx#9736): let the placeholder print as the name.
+sphinx.util.inspect.TypeAliasForwardRef.__repr__ = lambda alias: alias.name
 autodoc_typehints = "description"
 autodoc_typehints_description_target = "documented_params"
 autodoc_default_options = {"members": True, "show-inheritance": False}

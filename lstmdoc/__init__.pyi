@@ -1,6 +1,9 @@
 # The public names of lstmdoc, each from its module: the one list of them. Type checkers
 # read it; lstmdoc/__init__.py reads it too, and imports a module only when one of its
 # names is first used (lstmdoc/_lazy.py).
+from lstmdoc._types import Float32Array as Float32Array
+from lstmdoc._types import Float64Array as Float64Array
+from lstmdoc._types import FloatArray as FloatArray
 from lstmdoc.counting import (
     FAMILIES as FAMILIES,
 )

@@ -17,9 +17,9 @@ import numbers
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from lstmdoc._checks import describe, positive_int
+from lstmdoc._types import Float32Array
 
 __all__ = ["LENGTH", "SEED", "STEP", "STEPS", "UNITS", "build_model", "sequence", "train"]
 
@@ -35,9 +35,7 @@ STEPS = 1500
 SEED = 0
 
 
-def sequence(
-    length: int = LENGTH, step: float = STEP
-) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+def sequence(length: int = LENGTH, step: float = STEP) -> tuple[Float32Array, Float32Array]:
     """Return the sequence ``0, step, 2·step, …`` as one training sample.
 
     Args:
@@ -152,7 +150,7 @@ def _seed(value: Any) -> int:
     return int(value)
 
 
-def _one_sample(name: str, value: Any, *, ndim: int) -> NDArray[np.float32]:
+def _one_sample(name: str, value: Any, *, ndim: int) -> Float32Array:
     if value is None or isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be a numeric array, got {describe(value)}")
     array = np.asarray(value)

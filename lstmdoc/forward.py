@@ -19,26 +19,25 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from lstmdoc._checks import describe, flag, float_array, sequence_input
+from lstmdoc._types import Float64Array
 from lstmdoc.gates import check_lstm_weights
 
 __all__ = ["ACTIVATIONS", "LSTMTrace", "activation_function", "lstm_forward", "lstm_trace"]
 
-Array = NDArray[np.float64]
 
 _SELU_ALPHA = 1.6732632423543772
 _SELU_SCALE = 1.0507009873554805
 
 
-def _sigmoid(z: Array) -> Array:
+def _sigmoid(z: Float64Array) -> Float64Array:
     # The tanh form is exact and never overflows, unlike 1 / (1 + exp(-z)).
     return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
 #: The activations ``lstm_forward`` understands, by Keras' names.
-ACTIVATIONS: dict[str, Callable[[Array], Array]] = {
+ACTIVATIONS: dict[str, Callable[[Float64Array], Float64Array]] = {
     "tanh": np.tanh,
     "sigmoid": _sigmoid,
     "relu": lambda z: np.maximum(z, 0.0),
@@ -70,14 +69,14 @@ class LSTMTrace:
         hidden: the hidden state ``h_t``, which is the layer's output.
     """
 
-    input_gate: Array
-    forget_gate: Array
-    candidate: Array
-    output_gate: Array
-    cell: Array
-    hidden: Array
+    input_gate: Float64Array
+    forget_gate: Float64Array
+    candidate: Float64Array
+    output_gate: Float64Array
+    cell: Float64Array
+    hidden: Float64Array
 
-    def gate(self, name: str) -> Array:
+    def gate(self, name: str) -> Float64Array:
         """Return a gate's activations by its key, ``"i"``, ``"f"``, ``"c"`` or ``"o"``."""
         by_name = {
             "i": self.input_gate,
@@ -149,7 +148,7 @@ def lstm_forward(
     recurrent_activation: str = "sigmoid",
     return_sequences: bool = False,
     initial_state: tuple[Any, Any] | None = None,
-) -> Array:
+) -> Float64Array:
     """Compute what ``keras.layers.LSTM`` outputs for ``x``, in NumPy.
 
     Args:
@@ -183,7 +182,7 @@ def lstm_forward(
     return hidden if return_sequences else hidden[:, -1]
 
 
-def activation_function(argument: str, value: Any) -> Callable[[Array], Array]:
+def activation_function(argument: str, value: Any) -> Callable[[Float64Array], Float64Array]:
     """Return the activation named ``value``, checking it for the ``argument`` it was given as.
 
     Raises:

@@ -30,15 +30,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from lstmdoc._checks import flag, float_array, sequence_input
+from lstmdoc._types import Float64Array, FloatArray
 from lstmdoc.forward import activation_function
 from lstmdoc.gates import GateSet, check_lstm_weights
 
 __all__ = ["GRU_GATE_NAMES", "GRUGate", "GRUGates", "gru_forward", "split_gru_weights"]
 
-Array = NDArray[np.floating[Any]]
 
 #: Keras' order of the GRU gate blocks, with a title for each.
 GRU_GATE_NAMES: dict[str, str] = {
@@ -65,13 +64,13 @@ class GRUGate:
 
     name: str
     title: str
-    W: Array
-    U: Array
-    b: Array | None
-    recurrent_b: Array | None
+    W: FloatArray
+    U: FloatArray
+    b: FloatArray | None
+    recurrent_b: FloatArray | None
 
     def __repr__(self) -> str:
-        def shape(array: Array | None) -> str:
+        def shape(array: FloatArray | None) -> str:
             return "None" if array is None else f"{array.shape}"
 
         return (
@@ -108,7 +107,7 @@ class GRUGates(GateSet[GRUGate]):
         """
         return self._reset_after
 
-    def join(self) -> tuple[Array, Array] | tuple[Array, Array, Array]:
+    def join(self) -> tuple[FloatArray, FloatArray] | tuple[FloatArray, FloatArray, FloatArray]:
         """Fuse the gates back into Keras' layout.
 
         Returns:
@@ -122,7 +121,7 @@ class GRUGates(GateSet[GRUGate]):
         biases = [gate.b for gate in self._gates]
         if any(bias is None for bias in biases):
             return kernel, recurrent_kernel
-        bias: Array = np.concatenate([bias for bias in biases if bias is not None])
+        bias: FloatArray = np.concatenate([bias for bias in biases if bias is not None])
         if self._reset_after:
             recurrent = [gate.recurrent_b for gate in self._gates if gate.recurrent_b is not None]
             bias = np.stack([bias, np.concatenate(recurrent)])
@@ -182,7 +181,7 @@ def gru_forward(
     recurrent_activation: str = "sigmoid",
     return_sequences: bool = False,
     initial_state: Any = None,
-) -> NDArray[np.float64]:
+) -> Float64Array:
     """Compute what ``keras.layers.GRU`` outputs for ``x``, in NumPy.
 
     Args:
@@ -261,7 +260,7 @@ def gru_forward(
 
 def _check_gru_weights(
     kernel: Any, recurrent_kernel: Any, bias: Any
-) -> tuple[Array, Array, Array | None, bool | None]:
+) -> tuple[FloatArray, FloatArray, FloatArray | None, bool | None]:
     """Check a GRU's weights; return them as arrays, with the ``reset_after`` the bias shows."""
     kernel, recurrent_kernel, _ = check_lstm_weights(
         kernel, recurrent_kernel, blocks=3, layer="GRU"
@@ -283,7 +282,7 @@ def _check_gru_weights(
     return kernel, recurrent_kernel, bias, bias.ndim == 2
 
 
-def _bias_rows(bias: Array | None) -> tuple[Array | None, Array | None]:
+def _bias_rows(bias: FloatArray | None) -> tuple[FloatArray | None, FloatArray | None]:
     """Return ``(input bias, recurrent bias)`` of a checked GRU bias."""
     if bias is None:
         return None, None

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.docs
+
 pytest.importorskip("myst_nb")
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -303,6 +305,16 @@ class TestLighterPages:
         assert ".cell_output" in pruned.read_text()  # used by every executed cell
         assert ".highlight" in (built / "_static" / "pygments.css").read_text()
 
+    def test_rules_of_classes_built_at_run_time_stay(self, built):
+        """The tooltip rules the theme's search button needs stay, and the originals are kept.
+
+        bootstrap.js builds their class (bs-tooltip-auto) from parts, so no file names it.
+        """
+        styles = Path("_static") / "styles" / "pydata-sphinx-theme.css"
+        assert ".bs-tooltip-auto[data-popper-placement" in (built / styles).read_text()
+        unpruned = (built.parent / "unpruned" / styles).read_text()
+        assert len(unpruned) > len((built / styles).read_text())
+
     def test_the_icon_font_keeps_only_the_icons_drawn(self, built):
         """The solid icon font is cut to the few icons the theme's stylesheet can draw."""
         from fontTools.ttLib import TTFont  # noqa: PLC0415
@@ -391,7 +403,7 @@ class TestPages:
         import lstmdoc  # noqa: PLC0415  (only this test needs the package itself)
 
         api = "".join(path.read_text() for path in (DOCS / "reference").glob("api*.md"))
-        documented = set(re.findall(r"\.\. (?:auto\w+|data):: (\w+)", api))
+        documented = set(re.findall(r"\.\. (?:auto\w+|data|type):: (\w+)", api))
         assert set(lstmdoc.__all__) - {"__version__"} <= documented
 
     @pytest.mark.parametrize("page", PAGES, ids=lambda path: str(path.relative_to(DOCS)))

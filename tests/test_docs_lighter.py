@@ -8,12 +8,17 @@ by hand.
 from __future__ import annotations
 
 import importlib
+import re
 import stat
 import sys
 from pathlib import Path
 
+import myst_nb
 import pydata_sphinx_theme
 import pytest
+import sphinx
+import sphinx_book_theme
+import sphinx_copybutton
 from fontTools.ttLib import TTFont
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,6 +69,117 @@ class TestPrunedStylesheet:
         """@font-face and @keyframes name no classes and are kept as they are."""
         css = "@font-face{font-family:x;src:url(x.woff2)}@keyframes spin{0%{x:1}to{x:2}}"
         assert stylesheets.pruned_stylesheet(css, set()) == css
+
+
+# Where the scripts that a built site's _static holds come from: Sphinx, the themes,
+# the extensions, and the site's own.
+SCRIPT_FOLDERS = [
+    Path(sphinx.__file__).parent / "themes" / "basic" / "static",
+    Path(pydata_sphinx_theme.__file__).parent / "theme",
+    Path(sphinx_book_theme.__file__).parent / "theme",
+    Path(sphinx_copybutton.__file__).parent / "_static",
+    Path(myst_nb.__file__).parent / "static",
+    ROOT / "docs" / "_static",
+]
+# Where a script gives an element a class: classList.add/toggle/replace(...), className =
+# or += ..., setAttribute("class", ...).
+_CLASS_SETTER = re.compile(
+    r"classList\.(?:add|toggle|replace)\(|\.className\s*\+?=|setAttribute\(\s*[\"']class[\"']\s*,"
+)
+_TEMPLATE = re.compile(r"`(?:[^`\\]|\\.)*`")
+
+
+def shipped_scripts() -> dict[str, str]:
+    """The text of every script the site can ship, by its path."""
+    return {
+        str(path): path.read_text(encoding="utf-8")
+        for folder in SCRIPT_FOLDERS
+        for path in sorted(folder.rglob("*.js*"))
+        if path.suffix in {".js", ".js_t"} and path.name != "fontawesome.js"
+    }
+
+
+def _given(script: str, start: int) -> str:
+    """What a class setter starting at ``start`` is given: its call's arguments, or the
+    assigned expression up to the end of its statement."""
+    if script[start - 1] != "(":
+        return re.split(r"[;\n}]", script[start:], maxsplit=1)[0]
+    depth = 1
+    for index in range(start, len(script)):
+        depth += {"(": 1, ")": -1}.get(script[index], 0)
+        if depth == 0:
+            return script[start:index]
+    return script[start:]
+
+
+def built_class_names(script: str) -> set[str]:
+    """The expressions with which a script builds a class name from parts.
+
+    A template literal with a ``${...}``, or strings joined with ``+``, given to a class
+    setter: the whole name is in no file for the pruner to find.
+    """
+    built = set()
+    for setter in _CLASS_SETTER.finditer(script):
+        given = _given(script, setter.end())
+        built |= {literal for literal in _TEMPLATE.findall(given) if "${" in literal}
+        if re.search(r"[\"'`]\s*\+|\+\s*[\"'`]", given):
+            built.add(given.strip())
+    return built
+
+
+class TestBuiltAtRunTime:
+    def test_every_class_name_a_script_builds_is_listed(self):
+        """Each way a shipped script builds a class name from parts is in BUILT_AT_RUN_TIME.
+
+        When a theme or Sphinx adds one, find the names it can build, and list them next
+        to the pruner (docs/_ext/stylesheets.py): their rules are dropped until then.
+        """
+        found = {
+            expression: path
+            for path, script in shipped_scripts().items()
+            for expression in built_class_names(script)
+        }
+        assert set(found) - set(stylesheets.BUILT_AT_RUN_TIME) == set(), found
+
+    def test_every_listed_expression_is_still_in_a_script(self):
+        """No entry of the list outlives the script that needed it."""
+        scripts = "\n".join(shipped_scripts().values())
+        assert [e for e in stylesheets.BUILT_AT_RUN_TIME if e not in scripts] == []
+
+    def test_each_listed_name_is_one_its_expression_builds(self):
+        """Every name listed is what its expression gives with some value in each ${...}."""
+        for expression, names in stylesheets.BUILT_AT_RUN_TIME.items():
+            parts = re.split(r"\$\{[^}]*\}", expression.strip("`"))
+            pattern = r"[\w-]+".join(map(re.escape, parts))
+            assert [name for name in names if not re.fullmatch(pattern, name)] == []
+
+    def test_the_finder_finds_templates_and_joined_strings(self):
+        """Template literals and + joins given to a class setter are found; plain names not."""
+        script = (
+            "e.classList.add(`bs-${this.constructor.NAME}-auto`);e.classList.add('show');"
+            'el.className = "tip-" + side;el.classList.toggle(open ? "a" : "b", x)'
+        )
+        assert built_class_names(script) == {
+            "`bs-${this.constructor.NAME}-auto`",
+            '"tip-" + side',
+        }
+
+    def test_their_rules_survive_pruning(self):
+        """A rule for a tooltip's bs-tooltip-auto stays, though no page or script names it."""
+        css = (
+            ".tooltip{z:1}.bs-tooltip-auto[data-popper-placement^=top] .tooltip-arrow{x:1}"
+            ".bs-tooltip-top .tooltip-arrow{y:2}"
+        )
+        used = stylesheets.class_names_used(['<div class="tooltip"><i class="tooltip-arrow">'])
+        assert stylesheets.pruned_stylesheet(css, used) == (
+            ".tooltip{z:1}.bs-tooltip-auto[data-popper-placement^=top] .tooltip-arrow{x:1}"
+        )
+
+    def test_the_theme_styles_tooltips_by_a_name_built_at_run_time(self):
+        """The theme's stylesheet has rules for bs-tooltip-auto, which the list keeps."""
+        theme = Path(pydata_sphinx_theme.__file__).parent / "theme"
+        (stylesheet,) = theme.rglob("pydata-sphinx-theme.css")
+        assert ".bs-tooltip-auto[data-popper-placement" in stylesheet.read_text(encoding="utf-8")
 
 
 class TestIcons:

@@ -18,6 +18,8 @@ import pytest
 
 from tests.test_docs_build import FRONT_MATTER, _build, _page, _site
 
+pytestmark = pytest.mark.docs
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))  # where conf.py finds it too
 raw_markup = importlib.import_module("raw_markup")

@@ -8,7 +8,9 @@ working directory: what a reader who pastes them into a fresh notebook gets.
 
 A hidden cell that shows a command with its output (``$ lstmdoc explain
 classifier.keras``) asks the reader to type that command; it too must work where the
-reader is, with only the visible cells run before it.
+reader is, with only the visible cells run before it. What the page shows is read from
+the site's build (``nox -s docs``), which ran the whole page: here only the visible
+cells run, once, and the commands are checked in that same run.
 """
 
 from __future__ import annotations
@@ -35,8 +37,16 @@ from nbclient.exceptions import CellExecutionError
 from tests._jupyter import use_this_interpreter_as_python3
 from tests.test_docs_build import FRONT_MATTER
 
+pytestmark = pytest.mark.docs
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
+# Where MyST-NB writes each page as the site's build executed it, and the built site.
+BUILT_PAGES = DOCS / "_build" / "jupyter_execute"
+BUILT_SITE = DOCS / "_build" / "html"
+_COLUMNS = re.search(r'os\.environ\["COLUMNS"\] = "(\d+)"', (DOCS / "conf.py").read_text())
+assert _COLUMNS, "docs/conf.py no longer sets the pages' terminal width (COLUMNS)"
+BUILD_COLUMNS = _COLUMNS.group(1)
 # The tags with which MyST-NB leaves a cell's code off the page (both spellings work).
 HIDDEN_CODE_TAGS = {"remove-cell", "remove_cell", "remove-input", "remove_input"}
 # Training the tutorial's model takes seconds; a slow shared machine, much more.
@@ -123,6 +133,9 @@ def kernel_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     name = use_this_interpreter_as_python3(tmp_path, monkeypatch)
     # Not the docs build's profile (docs/_ipython): a reader's kernel has none of its settings.
     monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    # The terminal width the build gave the pages' commands (docs/conf.py), at which the
+    # commands shown were wrapped: the same command prints the same lines.
+    monkeypatch.setenv("COLUMNS", BUILD_COLUMNS)
     return name
 
 
@@ -174,24 +187,49 @@ def _failure(page: Path, cell: CodeCell, error: CellExecutionError) -> str:
     )
 
 
-def run_visible_cells(page: Path, kernel_name: str, workdir: Path) -> list[str]:
+# What each hidden cell with output shows, by the cell's index among the page's code
+# cells: the commands it shows, each with the text shown after it.
+Transcripts = dict[int, list[tuple[str, str]]]
+
+
+def run_visible_cells(
+    page: Path, kernel_name: str, workdir: Path, transcripts: Transcripts | None = None
+) -> list[str]:
     """Run the page's visible code cells in order; return the problems found (none: []).
 
     After a failing cell the others still run, as they would for a reader pasting on:
-    every cell that fails is named, the first one first.
+    every cell that fails is named, the first one first. At the place of each hidden
+    cell in ``transcripts``, each command it showed runs in the kernel's working
+    directory, and must print what the page shows.
     """
     problems: list[str] = []
     with Kernel.started(kernel_name, workdir) as kernel:
-        for cell in code_cells(page):
-            if cell.hidden:
-                continue
-            try:
-                kernel.run(cell.source)
-            except CellExecutionError as error:
-                problems.append(_failure(page, cell, error))
+        for index, cell in enumerate(code_cells(page)):
+            if not cell.hidden:
+                try:
+                    kernel.run(cell.source)
+                except CellExecutionError as error:
+                    problems.append(_failure(page, cell, error))
+            for command, shown in (transcripts or {}).get(index, []):
+                problems += _command_problems(page, cell, command, shown, kernel.workdir)
         if kernel.printed("import sys\nprint('myst_nb' in sys.modules)").strip() != "False":
             problems.append(f"{_shown(page)}: its visible cells import myst_nb")
     return problems
+
+
+def _command_problems(
+    page: Path, cell: CodeCell, command: str, shown: str, workdir: Path
+) -> list[str]:
+    output = run_command(command, workdir)
+    if output is None:
+        return [f"{cell.where(page)}: shows `$ {command}`, not installed"]
+    if output not in shown:
+        problem = (
+            f"{cell.where(page)}: shows `$ {command}`, which, where only the visible cells "
+            f"ran, prints\n{output}\ninstead of what the page shows:\n{shown}"
+        )
+        return [problem]
+    return []
 
 
 # A line "$ command" of a transcript, then what the command printed, up to the next one.
@@ -226,43 +264,50 @@ def hidden_cells_with_output(page: Path) -> list[CodeCell]:
     return [cell for cell in code_cells(page) if cell.hidden and cell.shows_output]
 
 
-def shown_command_problems(page: Path, kernel_name: str, workdir: Path) -> list[str]:
-    """Check each command that a hidden cell shows, where only the visible cells ran.
+def built_transcripts(page: Path) -> Transcripts:
+    """What the page's hidden cells show, as the site's build ran them (nox -s docs).
 
-    The whole page runs first, as the build runs it, for the transcripts it shows.
-    Then the visible cells run in a second kernel; at each hidden cell's place, each
-    command it showed runs in that kernel's working directory, and must print what
-    the page shows. Returns the problems found (none: []).
+    The cells are the build's executed page (``jupyter_execute``), which must be of this
+    page's code as it is now; their outputs are its downloadable notebook's, which has
+    them also when the page was taken from the execution cache.
     """
+    name = page.relative_to(DOCS).with_suffix(".ipynb")
+    executed, download = BUILT_PAGES / name, BUILT_SITE / "_sources" / name
+    if not (executed.is_file() and download.is_file()):
+        pytest.fail(f"no {executed} or {download}: build the site first with nox -s docs")
+    built = [
+        cell for cell in nbformat.read(executed, as_version=4).cells if cell.cell_type == "code"
+    ]
     cells = code_cells(page)
-    transcripts: dict[int, list[tuple[str, str]]] = {}
-    with Kernel.started(kernel_name, workdir / "page") as whole_page:
-        for index, cell in enumerate(cells):
-            try:
-                printed = whole_page.printed(cell.source)
-            except CellExecutionError as error:
-                return [f"{cell.where(page)}: the page itself fails here: {error.ename}"]
+    if [cell.source for cell in built] != [cell.source for cell in cells]:
+        pytest.fail(f"{executed} is of an older {_shown(page)}: build the site again")
+    notebook = nbformat.read(download, as_version=4)
+    outputs = {cell.id: cell.outputs for cell in notebook.cells if cell.cell_type == "code"}
+    transcripts = {}
+    for index, cell in enumerate(cells):
+        if cell.hidden and cell.shows_output:
+            if built[index].id not in outputs:
+                pytest.fail(f"{cell.where(page)}: its output is not in {download}")
+            transcripts[index] = shown_commands(_printed(outputs[built[index].id]))
+    return transcripts
+
+
+def _printed(outputs: list[nbformat.NotebookNode]) -> str:
+    return "".join(output["text"] for output in outputs if output["output_type"] == "stream")
+
+
+def page_transcripts(page: Path, kernel_name: str, workdir: Path) -> Transcripts:
+    """What the page's hidden cells show, by running the whole page as the build does.
+
+    For the small pages of the tests below, which no build has run.
+    """
+    transcripts: Transcripts = {}
+    with Kernel.started(kernel_name, workdir) as whole_page:
+        for index, cell in enumerate(code_cells(page)):
+            printed = whole_page.printed(cell.source)
             if cell.hidden and cell.shows_output:
                 transcripts[index] = shown_commands(printed)
-    problems: list[str] = []
-    with Kernel.started(kernel_name, workdir / "reader") as reader:
-        for index, cell in enumerate(cells):
-            if not cell.hidden:
-                try:
-                    reader.run(cell.source)
-                except CellExecutionError as error:
-                    return [*problems, _failure(page, cell, error)]
-            for command, shown in transcripts.get(index, []):
-                output = run_command(command, reader.workdir)
-                if output is None:
-                    problems.append(f"{cell.where(page)}: shows `$ {command}`, not installed")
-                elif output not in shown:
-                    problems.append(
-                        f"{cell.where(page)}: shows `$ {command}`, which, where only the "
-                        f"visible cells ran, prints\n{output}\ninstead of what the page "
-                        f"shows:\n{shown}"
-                    )
-    return problems
+    return transcripts
 
 
 class TestEveryPage:
@@ -278,18 +323,19 @@ class TestEveryPage:
         assert [cell.where(page) for cell in visible if uses_myst_nb(cell.source)] == []
 
     @pytest.mark.parametrize("page", PAGES, ids=_page_id)
-    def test_its_visible_cells_run_alone_in_a_fresh_kernel(self, page, kernel_name, tmp_path):
-        """The visible code cells run, in order, with no hidden cell run before them."""
-        problems = run_visible_cells(page, kernel_name, tmp_path / "reader")
+    def test_its_visible_cells_and_commands_work_alone_in_a_fresh_kernel(
+        self, page, kernel_name, tmp_path
+    ):
+        """The visible code cells run, in order, with no hidden cell run before them; and
+        each "$ command" a hidden cell shows prints there what the built page shows.
+        """
+        transcripts = built_transcripts(page)
+        problems = run_visible_cells(page, kernel_name, tmp_path / "reader", transcripts)
         assert not problems, "\n\n".join(problems)
 
-    @pytest.mark.parametrize(
-        "page", [page for page in PAGES if hidden_cells_with_output(page)], ids=_page_id
-    )
-    def test_the_commands_it_shows_work_where_the_reader_is(self, page, kernel_name, tmp_path):
-        """Each "$ command" a hidden cell shows prints the same where only visible cells ran."""
-        problems = shown_command_problems(page, kernel_name, tmp_path)
-        assert not problems, "\n\n".join(problems)
+    def test_some_page_shows_commands(self):
+        """Some pages show commands from hidden cells, so the check above checks them."""
+        assert [page for page in PAGES if hidden_cells_with_output(page)]
 
 
 PAGE_START = FRONT_MATTER + "\n# A page\n"
@@ -347,7 +393,8 @@ class TestTheChecks:
             tmp_path,
             ("remove-input", "open('data.txt', 'w').write('hello\\n')\n" + SHOW_CAT),
         )
-        (problem,) = shown_command_problems(page, kernel_name, tmp_path)
+        transcripts = page_transcripts(page, kernel_name, tmp_path / "page")
+        (problem,) = run_visible_cells(page, kernel_name, tmp_path / "reader", transcripts)
         assert problem.startswith(f"{page}:10: shows `$ cat data.txt`, which")
         assert "No such file" in problem
 
@@ -358,5 +405,6 @@ class TestTheChecks:
             ("", "open('data.txt', 'w').write('hello\\n')"),
             ("remove-input", SHOW_CAT),
         )
-        assert shown_command_problems(page, kernel_name, tmp_path) == []
+        transcripts = page_transcripts(page, kernel_name, tmp_path / "page")
+        assert run_visible_cells(page, kernel_name, tmp_path / "reader", transcripts) == []
         assert shown_commands("$ a b\nx\n$ c\n") == [("a b", "x\n"), ("c", "")]

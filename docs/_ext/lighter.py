@@ -18,8 +18,11 @@ site draws. So:
   stylesheets in ``_static`` are pruned (see ``stylesheets.py``): a selector stays
   only if each class it names appears somewhere in the site, in a page or as a
   word in a script (the theme's and Bootstrap's scripts name the classes they add,
-  such as ``show``); so do the rules of the Font Awesome icons the site names, the
-  custom properties something reads, and the animations something runs.
+  such as ``show``), or is one that a script builds at run time from parts
+  (``stylesheets.BUILT_AT_RUN_TIME``, such as a tooltip's ``bs-tooltip-auto``); so do
+  the rules of the Font Awesome icons the site names, the custom properties something
+  reads, and the animations something runs. The stylesheets as they were are kept
+  beside the site, in ``_build/unpruned``, for tests/browser to compare styles with.
 - The Font Awesome fonts keep only the glyphs the pruned stylesheets can draw
   (see ``icon_font.py``).
 """
@@ -27,6 +30,7 @@ site draws. So:
 from __future__ import annotations
 
 import re
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -36,13 +40,13 @@ from sphinx.util import logging
 from stylesheets import (  # docs/_ext/stylesheets.py
     animations_used,
     characters_in_strings,
+    class_names_used,
     custom_properties_used,
     icons_named_in,
     pruned_stylesheet,
     without_unused_custom_properties,
     without_unused_icons,
     without_unused_keyframes,
-    words_in,
 )
 
 logger = logging.getLogger(__name__)
@@ -128,8 +132,14 @@ def prune_site(outdir: Path) -> list[str]:
     ]
     pruned = {path: path.read_text(encoding="utf-8") for p in _PRUNED for path in static.glob(p)}
     before = sum(len(css.encode()) for css in pruned.values())
+    unpruned = outdir.parent / "unpruned"
+    shutil.rmtree(unpruned, ignore_errors=True)
+    for path, css in pruned.items():
+        kept = unpruned / path.relative_to(outdir)
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_text(css, encoding="utf-8")
     pruned[theme_stylesheet] = without_unused_icons(pruned[theme_stylesheet], icons_named_in(texts))
-    words = words_in(texts)
+    words = class_names_used(texts)
     pruned = {path: pruned_stylesheet(css, words) for path, css in pruned.items()}
     ours = [
         path.read_text(encoding="utf-8") for path in static.glob("**/*.css") if path not in pruned

@@ -23,6 +23,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,8 @@ from packaging.version import InvalidVersion, Version
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
+# The oldest Python lstmdoc supports, as its pyproject.toml says (requires-python = ">=3.11").
+_OLDEST_PYTHON = metadata.metadata("lstmdoc")["Requires-Python"].removeprefix(">=")
 
 # {glue:text}`key:format`, {glue:}`key` and {glue}`key`, with an optional "page::" prefix.
 _GLUE_ROLE = re.compile(r"\{glue(?::text|:)?\}`(?:[^`:]+::)?([^`:]+)(?::([^`]*))?`")
@@ -99,7 +102,8 @@ def requirements_cell(requirement: str) -> nbformat.NotebookNode:
     """A Markdown cell that says what the notebook needs and how to install it."""
     return nbformat.v4.new_markdown_cell(
         "This notebook is a page of lstmdoc's documentation, executed when the site was built.\n"
-        "To run it you need Python 3.10 or newer and lstmdoc with its `notebooks` extra, "
+        f"To run it you need Python {_OLDEST_PYTHON} or newer and lstmdoc with its "
+        "`notebooks` extra, "
         "which brings TensorFlow and Matplotlib:\n"
         "\n"
         "```bash\n"

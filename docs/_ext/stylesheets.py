@@ -25,6 +25,26 @@ _WORD = re.compile(r"[\w-]+")
 _Rewrite = Callable[[list[ast.Node], list[ast.Node]], list[ast.Node]]
 
 
+#: The class names that the site's scripts build at run time from parts, so that no file
+#: names them whole: each expression that builds one, as its script writes it, with every
+#: name it can build. Their rules are kept as if a page named them. A theme whose scripts
+#: build a name another way fails tests/test_docs_lighter.py until it is added here.
+BUILT_AT_RUN_TIME: dict[str, set[str]] = {
+    # Bootstrap's bootstrap.js (pydata-sphinx-theme's), on a tooltip's or popover's element
+    # as it shows (the search button has a tooltip); Popper then sets its placement.
+    "`bs-${this.constructor.NAME}-auto`": {"bs-tooltip-auto", "bs-popover-auto"},
+    # Sphinx's searchtools.js, on each search result, by the kind of match.
+    "`kind-${kind}`": {"kind-index", "kind-object", "kind-text", "kind-title"},
+}
+
+
+def class_names_used(texts: list[str]) -> set[str]:
+    """The class names a site may use: every word of its pages and scripts, and those
+    its scripts build at run time (:data:`BUILT_AT_RUN_TIME`).
+    """
+    return words_in(texts).union(*BUILT_AT_RUN_TIME.values())
+
+
 def words_in(texts: list[str]) -> set[str]:
     """Every word (letters, digits, ``_`` and ``-``) of these texts: the names they may use."""
     return {word for text in texts for word in _WORD.findall(text)}

@@ -224,6 +224,12 @@ def _explain_weights_only(saved: SavedModel) -> ModelReport:
         "with the shapes stored for it (recognised as a Keras layer where its group's name "
         "and its shapes show which), and its count is theirs."
     )
+    optimizer = weights.size("optimizer") if not weights.root else 0
+    if optimizer:
+        notes.append(
+            f"The file also holds the optimizer's variables, {optimizer:,} values, which are "
+            "not the model's parameters and are not counted."
+        )
     return ModelReport(
         model=saved.path.name,
         rows=tuple(rows),

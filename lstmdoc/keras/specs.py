@@ -24,6 +24,7 @@ from lstmdoc.counting.breakdowns import Weight
 from lstmdoc.report.rules import Derivation, NoFormula, Spec
 
 __all__ = [
+    "NotBuilt",
     "Rule",
     "Shape",
     "Shapes",
@@ -46,16 +47,27 @@ class Shapes:
     """The shapes a layer was built on, from its ``build_config``."""
 
     named: dict[str, Any] = field(default_factory=dict)
+    recorded: bool = True
 
     @property
     def first(self) -> Shape:
         """The first (for most layers, the only) input shape."""
+        self._check()
         return shape(next(iter(self.named.values())))
 
     def get(self, key: str) -> Shape | None:
         """The shape recorded as ``key`` (such as ``"query_shape"``), or ``None``."""
+        self._check()
         value = self.named.get(key)
         return None if value is None else shape(value)
+
+    def _check(self) -> None:
+        if not self.recorded:
+            raise NotBuilt
+
+
+class NotBuilt(Exception):
+    """Raised by :class:`Shapes` of a layer never built, when its rule reads a shape."""
 
 
 Rule = Callable[[Mapping[str, Any], Shapes], "Derivation | NoFormula"]
@@ -107,10 +119,12 @@ def apply(rule: Rule, spec: Spec) -> Derivation | NoFormula:
     named: Any = {}
     if build is not None:
         named = build.get("shapes_dict") or {"input_shape": build.get("input_shape")}
-    if not named or not isinstance(named, Mapping) or None in named.values():
-        return NoFormula("its input shape is not recorded (the layer was never built)")
+    recorded = bool(named) and isinstance(named, Mapping) and None not in named.values()
     try:
-        return rule(spec.config, Shapes(dict(named)))
+        # A rule that reads no shape (a Normalization given its mean) needs no build.
+        return rule(spec.config, Shapes(dict(named) if recorded else {}, recorded))
+    except NotBuilt:
+        return NoFormula("its input shape is not recorded (the layer was never built)")
     except (ArithmeticError, AttributeError, IndexError, KeyError, TypeError, ValueError) as error:
         return NoFormula(f"its configuration is not one lstmdoc understands ({error!r})")
 

@@ -102,7 +102,10 @@ class StoredLayer:
             self.customs.append(
                 f"{self.spec.name} ({self.spec.registered_name or self.spec.class_name})"
             )
-        return [self._stored(path) for path in self._inner_groups(self.group)]
+        paths = self._inner_groups(self.group)
+        if self.group == "" and not self.weights.root:  # a weights file's optimizer is no layer
+            paths = [path for path in paths if path != "optimizer"]
+        return [self._stored(path) for path in paths]
 
     def declared_weights(self) -> Sequence[Weight] | None:
         """The arrays stored in a custom layer's own group, by their stored names and shapes.

@@ -179,6 +179,12 @@ def _refusal(error: BaseException, shown_path: str) -> str:
     """What went wrong, in one line, without PyTorch's advice to load the file unsafely."""
     text = str(error)
     lowered = text.lower()
+    if "torch.scriptobject" in lowered:
+        return (
+            f"path {shown_path} holds TorchScript objects, such as the packed weights of a "
+            "quantized module's state_dict, which torch.load(weights_only=True) does not "
+            "build, so lstmdoc did not load it: explain the live module instead"
+        )
     if "weights only load failed" in lowered or "unsupported global" in lowered:
         detail = next(
             (

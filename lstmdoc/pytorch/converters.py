@@ -19,9 +19,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from lstmdoc._checks import describe, first_line, flag, float_array, size
+from lstmdoc._types import FloatArray
 from lstmdoc.gates import check_lstm_weights
 from lstmdoc.gru import split_gru_weights
 
@@ -34,8 +34,6 @@ __all__ = [
     "simple_rnn_weights_to_torch",
 ]
 
-Array = NDArray[np.floating[Any]]
-
 
 def lstm_weights_to_torch(
     kernel: Any,
@@ -44,7 +42,7 @@ def lstm_weights_to_torch(
     *,
     layer_index: int = 0,
     reverse: bool = False,
-) -> dict[str, Array]:
+) -> dict[str, FloatArray]:
     """Lay out a Keras LSTM's weights as ``torch.nn.LSTM``'s ``state_dict`` entries.
 
     Both libraries order the gate blocks input, forget, candidate, output, so each
@@ -86,7 +84,7 @@ def gru_weights_to_torch(
     *,
     layer_index: int = 0,
     reverse: bool = False,
-) -> dict[str, Array]:
+) -> dict[str, FloatArray]:
     """Lay out a Keras GRU's weights as ``torch.nn.GRU``'s ``state_dict`` entries.
 
     PyTorch's GRU is Keras' ``GRU(reset_after=True)``: the reset gate multiplies the
@@ -135,7 +133,7 @@ def simple_rnn_weights_to_torch(
     *,
     layer_index: int = 0,
     reverse: bool = False,
-) -> dict[str, Array]:
+) -> dict[str, FloatArray]:
     """Lay out a Keras SimpleRNN's weights as ``torch.nn.RNN``'s ``state_dict`` entries.
 
     ``weight_ih = kernel.T (units, features)``, ``weight_hh = recurrent_kernel.T
@@ -161,7 +159,7 @@ def lstm_weights_from_torch(
     layer_index: int = 0,
     reverse: bool = False,
     prefix: str = "",
-) -> list[Array]:
+) -> list[FloatArray]:
     """Lay out ``torch.nn.LSTM``'s ``state_dict`` entries as a Keras LSTM's weights.
 
     The way back from :func:`lstm_weights_to_torch`: ``kernel = weight_ih.T``,
@@ -211,7 +209,7 @@ def gru_weights_from_torch(
     layer_index: int = 0,
     reverse: bool = False,
     prefix: str = "",
-) -> list[Array]:
+) -> list[FloatArray]:
     """Lay out ``torch.nn.GRU``'s ``state_dict`` entries as a Keras GRU's weights.
 
     The way back from :func:`gru_weights_to_torch`. PyTorch's GRU is Keras'
@@ -252,7 +250,7 @@ def simple_rnn_weights_from_torch(
     layer_index: int = 0,
     reverse: bool = False,
     prefix: str = "",
-) -> list[Array]:
+) -> list[FloatArray]:
     """Lay out ``torch.nn.RNN``'s ``state_dict`` entries as a Keras SimpleRNN's weights.
 
     The way back from :func:`simple_rnn_weights_to_torch`: ``kernel = weight_ih.T``,
@@ -282,19 +280,19 @@ def simple_rnn_weights_from_torch(
 
 
 def _torch_entries(
-    kernel: Array,
-    recurrent_kernel: Array,
-    input_bias: Array | None,
-    recurrent_bias: Array | None,
+    kernel: FloatArray,
+    recurrent_kernel: FloatArray,
+    input_bias: FloatArray | None,
+    recurrent_bias: FloatArray | None,
     order: list[int],
     layer_index: Any,
     reverse: Any,
-) -> dict[str, Array]:
+) -> dict[str, FloatArray]:
     """Reorder the gate blocks to PyTorch's ``order`` and transpose to its layout."""
     layer_index = size("layer_index", layer_index, minimum=0)
     suffix = f"_l{layer_index}{'_reverse' if flag('reverse', reverse) else ''}"
 
-    def reorder(array: Array) -> Array:
+    def reorder(array: FloatArray) -> FloatArray:
         blocks = np.split(array, len(order), axis=-1)
         return np.ascontiguousarray(np.concatenate([blocks[index] for index in order], axis=-1))
 
@@ -323,7 +321,7 @@ def _keras_arrays(
     layer_index: Any,
     reverse: Any,
     prefix: Any,
-) -> tuple[Array, Array, Array | None, Array | None]:
+) -> tuple[FloatArray, FloatArray, FloatArray | None, FloatArray | None]:
     """Read one layer and direction of a PyTorch recurrent module, in Keras' layout.
 
     Returns ``(kernel, recurrent_kernel, input_bias, recurrent_bias)``, each with its
@@ -382,7 +380,7 @@ def _keras_arrays(
             f"state_dict has {present!r} but not {absent!r}: a torch.nn.{module} has both "
             "biases or neither"
         )
-    biases: list[Array | None] = [None, None]
+    biases: list[FloatArray | None] = [None, None]
     if all(has_bias):
         for index, part in enumerate(("bias_ih", "bias_hh")):
             bias = _entry(state_dict, name[part], ndim=1)
@@ -393,14 +391,14 @@ def _keras_arrays(
                 )
             biases[index] = np.concatenate([np.split(bias, blocks)[block] for block in order])
 
-    def keras_layout(weight: Array) -> Array:
+    def keras_layout(weight: FloatArray) -> FloatArray:
         parts = np.split(weight, blocks, axis=0)
         return np.ascontiguousarray(np.concatenate([parts[block] for block in order]).T)
 
     return keras_layout(weight_ih), keras_layout(weight_hh), biases[0], biases[1]
 
 
-def _entry(state_dict: Mapping[str, Any], name: str, *, ndim: int) -> Array:
+def _entry(state_dict: Mapping[str, Any], name: str, *, ndim: int) -> FloatArray:
     """A state_dict's entry as a floating-point NumPy array of ``ndim`` dimensions."""
     try:
         return float_array(name, state_dict[name], ndim=ndim)

@@ -179,9 +179,13 @@ BUFFER_NAMES = frozenset(
         "inv_freq",
         "masked_bias",
         "_float_tensor",
+        "final_logits_bias",
     }
 )
-"""Tensor names that are buffers in every module PyTorch or ``transformers`` defines."""
+"""Tensor names that are buffers in every module PyTorch or ``transformers`` defines.
+
+``final_logits_bias`` is the ``nn.Buffer`` that ``transformers``' BART, mBART, Marian,
+Pegasus and Blenderbot heads add to their logits (``modeling_bart.py``, read)."""
 
 BUFFER_SUFFIXES = ("_index", "_ids", "_mask", "_buffer")
 """Name endings of buffers: ``relative_position_index``, ``attn_mask``, ``weight_mask`` ..."""

@@ -21,34 +21,39 @@ __all__ = ["STYLE", "render"]
 # Scoped to .lstmdoc-report. Wide (the default): a table with a formula column. Narrow
 # (under 36em of the report's own width): each row a small grid, the name and the
 # count on its first line, the formula, then the other numbers, labelled, beneath.
-STYLE = """
-.lstmdoc-report { container-type: inline-size; max-width: 100%; }
-.lstmdoc-report table { border-collapse: collapse; font-size: 90%; margin: 0.5em 0;
-  font-variant-numeric: tabular-nums; }
-.lstmdoc-report caption { caption-side: top; text-align: left; padding: 0 0.5em 0.4em;
-  color: inherit; }
-.lstmdoc-report th, .lstmdoc-report td { padding: 0.15em 0.5em; text-align: left;
-  vertical-align: top; border-bottom: 1px solid color-mix(in srgb, currentColor 15%,
-  transparent); }
-.lstmdoc-report .n { text-align: right; white-space: nowrap; }
-.lstmdoc-report .name { overflow-wrap: anywhere; min-width: 6em; }
-.lstmdoc-report .kind { font-size: 85%; opacity: 0.75; }
-.lstmdoc-report .formula { overflow-wrap: anywhere; }
-.lstmdoc-report .alarm { font-weight: bold; }
-.lstmdoc-report .legend { font-size: 90%; margin: 0.3em 0; padding-left: 1.2em; }
-@container (max-width: 36em) {
-  .lstmdoc-report thead { display: none; }
-  .lstmdoc-report table, .lstmdoc-report tbody, .lstmdoc-report tfoot { display: block; }
-  .lstmdoc-report tr { display: grid; grid-template-columns: 1fr auto; column-gap: 0.5em;
+# The table's rules are written on "table.lstmdoc-table" so that they outrank a
+# notebook's own table styles: JupyterLab right-aligns every cell with
+# ":not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td" and fixes the table's layout.
+_T = ".lstmdoc-report table.lstmdoc-table"
+STYLE = f"""
+.lstmdoc-report {{ container-type: inline-size; max-width: 100%; }}
+{_T} {{ border-collapse: collapse; font-size: 90%; margin: 0.5em 0; table-layout: auto;
+  min-width: min(100%, 30em); font-variant-numeric: tabular-nums; color: inherit; }}
+{_T} caption {{ caption-side: top; text-align: left; padding: 0 0.5em 0.4em; color: inherit; }}
+{_T} th, {_T} td {{ padding: 0.15em 0.5em; text-align: left; vertical-align: top;
+  line-height: 1.4; border: 0; border-bottom: 1px solid color-mix(in srgb, currentColor 15%,
+  transparent); }}
+{_T} tr {{ background: transparent; }}
+{_T} .n {{ text-align: right; white-space: nowrap; }}
+{_T} .name {{ overflow-wrap: anywhere; min-width: 6em; }}
+{_T} .kind {{ font-size: 85%; opacity: 0.75; }}
+{_T} .formula {{ overflow-wrap: anywhere; }}
+{_T} .alarm {{ font-weight: bold; }}
+.lstmdoc-report .legend {{ font-size: 90%; margin: 0.3em 0; padding-left: 1.2em; }}
+@container (max-width: 36em) {{
+  {_T} thead {{ display: none; }}
+  {_T}, {_T} caption, {_T} tbody, {_T} tfoot {{ display: block; }}
+  {_T} tr {{ display: grid; grid-template-columns: 1fr auto; column-gap: 0.5em;
     padding: 0.3em 0; border-bottom: 1px solid color-mix(in srgb, currentColor 15%,
-    transparent); }
-  .lstmdoc-report td, .lstmdoc-report th { border: 0; padding: 0 0.25em; }
-  .lstmdoc-report .name { grid-column: 1; grid-row: 1; }
-  .lstmdoc-report .c-params { grid-column: 2; grid-row: 1; font-weight: bold; }
-  .lstmdoc-report .formula { grid-column: 1 / -1; font-size: 90%; }
-  .lstmdoc-report td.more { grid-column: 1 / -1; text-align: left; font-size: 85%; }
-  .lstmdoc-report td.more::before { content: attr(data-label) ": "; opacity: 0.75; }
-}
+    transparent); }}
+  {_T} td, {_T} th {{ border: 0; padding: 0 0.25em; }}
+  {_T} .name {{ grid-column: 1; grid-row: 1; }}
+  {_T} .c-params {{ grid-column: 2; grid-row: 1; font-weight: bold; }}
+  {_T} .formula {{ grid-column: 1 / -1; font-size: 90%; }}
+  {_T} td.more {{ grid-column: 1 / -1; text-align: left; font-size: 85%; }}
+  {_T} td.more::before {{ content: attr(data-label) ": "; opacity: 0.75; }}
+  {_T} td.more:empty {{ display: none; }}
+}}
 """
 
 
@@ -75,7 +80,7 @@ def render(table: Table) -> str:
         else ""
     )
     return (
-        f'<div class="lstmdoc-report">{style}<table><caption>{_text(table.title)}</caption>'
+        f'<div class="lstmdoc-report">{style}<table class="lstmdoc-table"><caption>{_text(table.title)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody><tfoot>{foot}</tfoot></table>"
         f"{_legend_intro(legend)}{legend}{notes}</div>"
     )

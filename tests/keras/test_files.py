@@ -399,6 +399,41 @@ class TestKerasFormats:
         assert rows["out"].check == "ok"
         assert rows["embedding"].params == 500 * 16
 
+    def test_a_weights_file_with_an_optimizer_leaves_it_out(self, tmp_path):
+        """A trained model's weights file holds Adam's variables too: noted, not counted."""
+        import warnings  # noqa: PLC0415
+
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="dense")])
+        model.compile(optimizer="adam", loss="mse")
+        model.fit(np.zeros((4, 3)), np.zeros((4, 2)), verbose=0)
+        stored = sum(int(np.prod(v.shape)) for v in model.optimizer.variables)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Keras' h5py writer warns about NumPy 2
+            model.save_weights(tmp_path / "trained.weights.h5")
+        report = lstmdoc.explain_file(tmp_path / "trained.weights.h5")
+        assert report.derived_params == report.total_params == model.count_params() == 8
+        assert [row.name for row in report.top_rows] == ["dense"]
+        assert f"the optimizer's variables, {stored:,} values" in report.text()
+
+    def test_a_normalization_given_its_mean_needs_no_build(self, tmp_path):
+        """ConvNeXt's Normalization(mean=..., variance=...) keeps constants: 0 weights, from .h5 too."""
+        import warnings  # noqa: PLC0415
+
+        model = keras.Sequential(
+            [
+                keras.Input((4, 4, 3)),
+                keras.layers.Normalization(mean=[0.5] * 3, variance=[0.25] * 3, name="prestem"),
+                keras.layers.Conv2D(2, 1),
+            ]
+        )
+        assert model.layers[0].weights == []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # .h5 is legacy, Keras says
+            model.save(tmp_path / "model.h5")
+        report = lstmdoc.explain_file(tmp_path / "model.h5")
+        assert report.derived_params == model.count_params() == 8
+        assert report.all_derived, str(report)
+
     def test_the_kind_is_told_by_content_not_name(self, written, saved, tmp_path):
         """A .keras file named .bin, and an .h5 model named .keras, are read as what they are."""
         folder, model = written

@@ -11,34 +11,11 @@ from __future__ import annotations
 
 # --- Keras ----------------------------------------------------------------------------
 
-_HUB_FILE = (
-    "a .keras file of keras-hub's registered classes collapses to one 'not derived' row, "
-    "so there is no total (issue 21)"
-)
-_QUANTIZED = "quantized Embedding, Dense and EinsumDense are 'not derived' (issue 20)"
 KERAS_KNOWN: dict[str, dict[str, str]] = {
-    "ConvNeXtTiny": {
-        "rules": "LayerScale (keras.src.applications.convnext) is a custom class: a sum of "
-        "rows declared with add_weight, named variable (issue 20)",
-        "file-keras": "LayerScale has no count from a file, so there is no total",
-    },
-    "InceptionResNetV2": {
-        "file-keras": "CustomScaleLayer (keras.src.applications.inception_resnet_v2), which "
-        "holds no weights, has no count from a file, so there is no total",
-    },
-    **{
-        f"hub_{name}_backbone": {"file-keras": _HUB_FILE}
-        for name in ("gpt2", "bert", "albert", "llama", "mistral", "t5", "bart", "vit")
-    },
-    "hub_gpt2_causal_lm": {"file-keras": _HUB_FILE},
-    "hub_gemma_causal_lm": {"file-keras": _HUB_FILE},
-    **{
-        f"quantized_{mode}": {
-            "total": f"{_QUANTIZED}: no total",
-            "rules": _QUANTIZED,
-            "file-keras": f"{_QUANTIZED}: no total from the file either",
-        }
-        for mode in ("int8", "int4", "float8")
+    "shared_dense": {
+        "file-h5": "Keras 2's HDF5 format stores the shared Dense under the inner model and "
+        "again at the top, and keras.saving.load_model builds two layers of 20 from it: "
+        "lstmdoc counts the 40 the file holds, the live model holds 20",
     },
 }
 
@@ -50,15 +27,9 @@ TORCH_KNOWN: dict[str, dict[str, str]] = {
         "rules": "weight_norm's ParametrizedConv1d and its ParametrizationList (original0, "
         "original1) are sums of declared rows",
     },
-    "root_state": {
-        "file-pt": "the root's buffer is counted as a parameter (35 against 30): a state_dict "
-        "names no buffer, and an unrecognised module's tensors are all counted (issue 21)",
-    },
     "quantized_lstm": {
-        "stored": "the packed int8 weights are not shown: the report says 'No layer owns "
-        "weights.' (issue 20)",
-        "file-pt": "refused as 'pickled Python objects (a whole model saved with "
-        "torch.save(model)?)', though it is a state_dict: its packed parameters are "
-        "ScriptObjects, which torch.load(weights_only=True) does not build",
+        f"file-{suffix}": "refused: a quantized module's state_dict holds its packed weights "
+        "as TorchScript objects, which torch.load(weights_only=True) does not build"
+        for suffix in ("pt", "ckpt")
     },
 }

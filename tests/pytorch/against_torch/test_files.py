@@ -23,6 +23,7 @@ from torch import nn
 
 import lstmdoc
 from tests import hostile_files
+from tests.pytorch.against_torch.test_torch_quantized import dynamic
 from tests.test_hostile_files import MEMORY_LIMIT_MB, RAW, explain_in_a_subprocess
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -141,6 +142,32 @@ class TestRealFiles:
         stored = sum(t.numel() for t in model.state_dict().values()) - parameters(model)
         assert report.total_params == parameters(model)
         assert report.total_buffer_size == stored
+
+    def test_barts_final_logits_bias_is_a_buffer(self, tmp_path):
+        """BART's head adds final_logits_bias, an nn.Buffer: counted apart, as PyTorch does."""
+        config = transformers.BartConfig(
+            vocab_size=64, d_model=16, encoder_layers=1, decoder_layers=1,
+            encoder_attention_heads=2, decoder_attention_heads=2,
+            encoder_ffn_dim=32, decoder_ffn_dim=32, max_position_embeddings=32,
+        )  # fmt: skip
+        model = transformers.BartForConditionalGeneration(config)
+        assert "final_logits_bias" in dict(model.named_buffers())
+        path = tmp_path / "bart.safetensors"
+        safetensors.torch.save_model(model, path)
+        report = lstmdoc.explain_file(path)
+        assert report.derived_params == parameters(model)
+        assert report.buffer_size == buffers(model)
+
+    def test_a_quantized_state_dict_is_refused_for_what_it_holds(self, tmp_path):
+        """Dynamic quantization packs weights as TorchScript objects, which weights_only refuses."""
+        model = dynamic(nn.Sequential(nn.LSTM(4, 8)))
+        path = tmp_path / "quantized.pt"
+        torch.save(model.state_dict(), path)
+        with pytest.raises(ValueError, match="holds TorchScript objects") as refusal:
+            lstmdoc.explain_file(path)
+        assert "explain the live module instead" in str(refusal.value)
+        with pytest.raises(Exception, match="ScriptObject"):  # PyTorch's own refusal
+            torch.load(path, weights_only=True)
 
 
 class TestHostileFiles:
