@@ -112,6 +112,21 @@ class ParamBreakdown:
         return f"{self.mult_adds_substituted} = {self.mult_adds:,}"
 
     @property
+    def cost_line(self) -> str | None:
+        """The mult-adds as ``lstmdoc count`` prints them under the count, or ``None``.
+
+        Such as ``Mult-adds for 20 time steps: 20 × 4 × 20 × (1 + 20) = 33,600
+        (FLOPs: 2 × 33,600 = 67,200)``.
+        """
+        if self.mult_adds is None:
+            return None
+        if self.mult_adds == 0:
+            return f"Mult-adds: 0 ({self.mult_adds_for})" if self.mult_adds_for else "Mult-adds: 0"
+        what = f" {self.mult_adds_for}" if self.mult_adds_for else ""
+        flops = f"FLOPs: 2 × {self.mult_adds:,} = {2 * self.mult_adds:,}"
+        return f"Mult-adds{what}: {self.cost_equation} ({flops})"
+
+    @property
     def units(self) -> int | None:
         """The ``units`` argument of a Keras layer that has one, else ``None``."""
         return self.arguments.get("units")
@@ -147,6 +162,7 @@ class ParamBreakdown:
             "mult_adds": self.mult_adds,
             "mult_adds_formula": self.mult_adds_formula,
             "mult_adds_substituted": self.mult_adds_substituted,
+            "mult_adds_for": self.mult_adds_for,
         }
 
     def __str__(self) -> str:
@@ -170,15 +186,8 @@ class ParamBreakdown:
 
         body = [line(row) for row in rows]
         rule = "  " + "-" * (max(len(text) for text in body) - 2)
-        cost = []
-        if self.mult_adds == 0:
-            cost = [f"Mult-adds: 0 ({self.mult_adds_for})" if self.mult_adds_for else "Mult-adds: 0"]
-        elif self.mult_adds is not None:
-            what = f" {self.mult_adds_for}" if self.mult_adds_for else ""
-            flops = f"FLOPs: 2 × {self.mult_adds:,} = {2 * self.mult_adds:,}"
-            cost = [f"Mult-adds{what}: {self.cost_equation} ({flops})"]
         return "\n".join(
-            [self.title, "", body[0], rule, *body[1:-1], rule, body[-1], "", self.equation, *cost]
+            [self.title, "", body[0], rule, *body[1:-1], rule, body[-1], "", self.equation]
         )
 
 

@@ -166,15 +166,9 @@ _OUTPUT_POSITIONS = Argument(
     help="the output's positions (its sizes between the batch and the channels, "
     "multiplied), for the mult-adds",
 )
-_AT_OUTPUT_POSITIONS = Template(
-    "at {positions} output position{'' if positions == 1 else 's'}"
-)
-_NO_PRODUCT = {
-    "mult_adds": "0",
-    "mult_adds_formula": Template("0"),
-    "mult_adds_substituted": Template("0"),
-}
-"""A family that computes no matrix product: a lookup, a normalization (elementwise)."""
+_AT_OUTPUT_POSITIONS = Template("at {positions} output position{'' if positions == 1 else 's'}")
+_ZERO = Template("0")
+"""The mult-adds of a family that computes no matrix product: a lookup, a normalization."""
 
 
 def _keras_convolution(rank: int) -> Family:
@@ -257,7 +251,9 @@ _EMBEDDING = Family(
     call=Template("layers.Embedding({input_dim}, {output_dim})"),
     title=Template("Embedding(input_dim={input_dim}, output_dim={output_dim})"),
     mult_adds_for=Template("a lookup: no products"),
-    **_NO_PRODUCT,
+    mult_adds="0",
+    mult_adds_formula=_ZERO,
+    mult_adds_substituted=_ZERO,
 )
 
 _MULTI_HEAD_ATTENTION = Family(
@@ -427,7 +423,9 @@ _LAYER_NORMALIZATION = Family(
         "over {join(shape, ' × ')} values"
     ),
     mult_adds_for=Template("elementwise: no products"),
-    **_NO_PRODUCT,
+    mult_adds="0",
+    mult_adds_formula=_ZERO,
+    mult_adds_substituted=_ZERO,
 )
 
 _BATCH_NORMALIZATION = Family(
@@ -498,7 +496,9 @@ _BATCH_NORMALIZATION = Family(
         "BatchNormalization(center={center}, scale={scale}, renorm={renorm}) on {channels} channels"
     ),
     mult_adds_for=Template("elementwise: no products"),
-    **_NO_PRODUCT,
+    mult_adds="0",
+    mult_adds_formula=_ZERO,
+    mult_adds_substituted=_ZERO,
 )
 
 

@@ -36,12 +36,8 @@ _OUTPUT_POSITIONS = Argument(
     "for the mult-adds",
 )
 _POSITIONS_TIMES = "{'' if positions == 1 else str(positions) + ' × '}"
-_NO_PRODUCT = {
-    "mult_adds": "0",
-    "mult_adds_formula": Template("0"),
-    "mult_adds_substituted": Template("0"),
-}
-"""A family that computes no matrix product: a lookup, a normalization (elementwise)."""
+_ZERO = Template("0")
+"""The mult-adds of a family that computes no matrix product: a lookup, a normalization."""
 
 # --- PyTorch ---------------------------------------------------------------------------------
 
@@ -84,9 +80,7 @@ def _torch_recurrent(key: str, layer: str, blocks: int) -> Family:
     # Each step of each layer and direction: the input and the state fed back, by the
     # gate blocks; then the projection of h, if any. Biases and gates are elementwise.
     one_step = Template(f"{factor}{{hidden_size}} × ({{inputs}} + {{outputs}}){{projection}}")
-    two_directions = (
-        "'2 × ' + ('(' + {0} + ')' if grouping else {0}) if bidirectional else {0}"
-    )
+    two_directions = "'2 × ' + ('(' + {0} + ')' if grouping else {0}) if bidirectional else {0}"
     return Family(
         key=key,
         framework="PyTorch",
@@ -135,13 +129,17 @@ def _torch_recurrent(key: str, layer: str, blocks: int) -> Family:
             ),
             (
                 "every_step",
-                "first_step + ('' if num_layers == 1 else ' + ' + later_step if num_layers == 2 "
-                "else ' + ' + str(num_layers - 1) + ' × ' + later_step)",
+                (
+                    "first_step + ('' if num_layers == 1 else ' + ' + later_step if num_layers == 2 "
+                    "else ' + ' + str(num_layers - 1) + ' × ' + later_step)"
+                ),
             ),
             (
                 "every_step",
-                f"'(' + every_step + ')' if steps > 1 and (num_layers > 1 or ({projection} "
-                "and not bidirectional)) else every_step",
+                (
+                    f"'(' + every_step + ')' if steps > 1 and (num_layers > 1 or ({projection} "
+                    "and not bidirectional)) else every_step"
+                ),
             ),
         ),
         weights=(
@@ -340,7 +338,9 @@ _TORCH_EMBEDDING = Family(
     call=Template("nn.Embedding({num_embeddings}, {embedding_dim})"),
     title=Template("torch.nn.Embedding({num_embeddings}, {embedding_dim})"),
     mult_adds_for=Template("a lookup: no products"),
-    **_NO_PRODUCT,
+    mult_adds="0",
+    mult_adds_formula=_ZERO,
+    mult_adds_substituted=_ZERO,
 )
 
 _TORCH_LAYER_NORM = Family(
@@ -395,7 +395,9 @@ _TORCH_LAYER_NORM = Family(
         "bias={bias})"
     ),
     mult_adds_for=Template("elementwise: no products"),
-    **_NO_PRODUCT,
+    mult_adds="0",
+    mult_adds_formula=_ZERO,
+    mult_adds_substituted=_ZERO,
 )
 
 _TORCH_BATCH_NORM = Family(
@@ -467,7 +469,9 @@ _TORCH_BATCH_NORM = Family(
         "track_running_stats={track_running_stats}, bias={bias})"
     ),
     mult_adds_for=Template("elementwise: no products"),
-    **_NO_PRODUCT,
+    mult_adds="0",
+    mult_adds_formula=_ZERO,
+    mult_adds_substituted=_ZERO,
 )
 
 

@@ -61,7 +61,9 @@ def positions(shape: Shape) -> tuple[int, str | None]:
     return count, (STEP if len(shape) == 3 else "position") if open_axis else None
 
 
-def conv_positions(config: Mapping[str, Any], shape: Shape, first_axis: int = 1) -> tuple[int, bool]:
+def conv_positions(
+    config: Mapping[str, Any], shape: Shape, first_axis: int = 1
+) -> tuple[int, bool]:
     """A convolution's output positions, per sample, as Keras computes its output's sizes.
 
     ``valid`` padding: ``(n - dilation × (k - 1) - 1) // stride + 1``; ``same`` and
@@ -74,7 +76,7 @@ def conv_positions(config: Mapping[str, Any], shape: Shape, first_axis: int = 1)
     strides = _per_axis(config.get("strides", 1), rank)
     dilation = _per_axis(config.get("dilation_rate", 1), rank)
     padding = str(config.get("padding", "valid")).lower()
-    sizes = []
+    sizes: list[int | None] = []
     for size, kernel, stride, rate in zip(spatial, window, strides, dilation, strict=True):
         if size is None:
             sizes.append(None)

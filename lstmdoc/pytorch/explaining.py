@@ -51,7 +51,9 @@ def explain_module(module: Any, *, input_size: Any = None, input_data: Any = Non
     as declared.
 
     With ``input_size`` or ``input_data``, the module runs once on that input
-    (:func:`lstmdoc.pytorch.shapes.output_shapes`), and each row shows its output shape.
+    (:func:`lstmdoc.pytorch.shapes.forward_shapes`), and each row shows its output shape
+    and its multiply-adds for that whole input, batch included
+    (:mod:`lstmdoc.pytorch.costs`).
 
     Raises:
         TypeError: ``module`` is not a ``torch.nn.Module``, or ``input_size`` is not
@@ -75,8 +77,8 @@ def explain_module(module: Any, *, input_size: Any = None, input_data: Any = Non
         )
     name = type(module).__name__
     given = input_size is not None or input_data is not None
-    outputs = shapes.output_shapes(module, input_size, input_data) if given else {}
-    node = LiveModule(module, name, shapes=outputs)
+    found = shapes.forward_shapes(module, input_size, input_data) if given else shapes.Pass()
+    node = LiveModule(module, name, shapes=found.outputs, calls=found.calls)
     derived = registry.RULES.derive(node.spec) is not None
     if derived or node.members() is None:
         rows, notes = walk_layer(node, registry.RULES)

@@ -32,6 +32,7 @@ from lstmdoc.pytorch import (
     activation,
     batchnorm,
     conv,
+    costs,
     linear,
     normalization,
     quantized,
@@ -161,7 +162,8 @@ def derive(spec: Spec) -> Derivation | NoFormula | None:
     if spec.frozen:
         trained = tuple(replace(w, trainable=w.name not in spec.frozen) for w in derivation.weights)
         derivation = replace(derivation, weights=trained)
-    return derivation
+    # What it computed, where it ran on an input the caller gave.
+    return costs.with_cost(spec, derivation)
 
 
 def base_class(cls: type) -> type | None:

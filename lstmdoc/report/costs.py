@@ -33,7 +33,9 @@ def family_cost(counted: ParamBreakdown, per: str | None = None) -> Cost | None:
     """
     if counted.mult_adds is None:
         return None
-    return Cost(counted.mult_adds, counted.mult_adds_substituted, per if counted.mult_adds else None)
+    return Cost(
+        counted.mult_adds, counted.mult_adds_substituted, per if counted.mult_adds else None
+    )
 
 
 def cost_of(row: LayerRow) -> Cost | None:

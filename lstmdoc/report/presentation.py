@@ -332,9 +332,11 @@ def _cost_sentences(report: Report) -> list[str]:
         return [f"Mult-adds are not derived: {where}."]
     open_rows = [f"{row.name} ({row.mult_adds_per})" for row in rows if row.mult_adds_per]
     sentences = [
-        f"Mult-adds: the multiply-adds of each layer's matrix products and convolutions, "
-        f"{given}; elementwise work (activations, bias additions, gate products) is not "
-        "counted, and PyTorch's FlopCounterMode counts 2 FLOPs for each multiply-add."
+        (
+            f"Mult-adds: the multiply-adds of each layer's matrix products and convolutions, "
+            f"{given}; elementwise work (activations, bias additions, gate products) is not "
+            "counted, and PyTorch's FlopCounterMode counts 2 FLOPs for each multiply-add."
+        )
     ]
     if open_rows:
         sentence = (
