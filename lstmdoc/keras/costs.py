@@ -23,8 +23,10 @@ from lstmdoc.report.costs import summed_cost
 from lstmdoc.report.rules import Cost
 
 __all__ = [
+    "NO_PRODUCTS",
     "POSITION",
     "STEP",
+    "UNKNOWN_PRODUCTS",
     "conv_positions",
     "einsum_mult_adds",
     "known",
@@ -34,6 +36,25 @@ __all__ = [
     "sequence_steps",
     "times",
 ]
+
+NO_PRODUCTS = frozenset(
+    {
+        "BatchNormalization",
+        "GroupNormalization",
+        "LayerNormalization",
+        "LayerScale",
+        "Normalization",
+        "PReLU",
+        "RMSNormalization",
+    }
+)
+"""Layers with weights that multiply nothing together: elementwise work only, 0 mult-adds."""
+
+UNKNOWN_PRODUCTS = frozenset(
+    {"Dot", "Lambda", "Layer", "MelSpectrogram", "RandomElasticTransform", "RandomGaussianBlur"}
+)
+"""Weightless layers whose products lstmdoc does not derive (a batched dot, code, a blur's
+convolution, a spectrogram's): their mult-adds, and every total they enter, are not given."""
 
 STEP = "time step"
 """What a figure is for where a sequence's time axis is ``None``."""
