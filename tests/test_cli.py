@@ -76,7 +76,9 @@ class TestCount:
         expected = lstmdoc.gru_param_breakdown(20, 1, reset_after=False)
         assert result.stdout == f"{expected}\n{expected.cost_line}\n"
         assert result.stdout.splitlines()[-2] == "3 × 20 × (1 + 20 + 1) = 1,320"
-        assert result.stdout.splitlines()[-1].endswith("3 × 20 × (1 + 20) = 1,260 (FLOPs: 2 × 1,260 = 2,520)")
+        assert result.stdout.splitlines()[-1].endswith(
+            "3 × 20 × (1 + 20) = 1,260 (FLOPs: 2 × 1,260 = 2,520)"
+        )
 
     def test_console_script_is_installed(self):
         """The `lstmdoc` command on PATH runs the same CLI."""

@@ -185,7 +185,7 @@ def _arguments(input_data: Any) -> tuple[Sequence[Any], Mapping[str, Any]]:
     """``input_data`` as the forward pass's positional and keyword arguments."""
     if isinstance(input_data, Mapping):
         return (), dict(input_data)
-    if isinstance(input_data, (tuple, list)):
+    if type(input_data) in (tuple, list):  # a PackedSequence is a tuple, and one input
         return tuple(input_data), {}
     return (input_data,), {}
 
