@@ -321,15 +321,15 @@ def _cost_sentences(report: Report) -> list[str]:
         given = f"for {report.input}, batch included" if report.input else None
     else:
         given = "per sample, for the input shape each layer was built on"
-    if given is None or not rows:
+    if given is None:
         where = (
             "run the module on an input (input_size or input_data) to derive them"
-            if report.framework == "PyTorch" and report.source is None
+            if report.source is None
             else "the file records no input shape"
-            if report.framework == "PyTorch"
-            else "no layer's input shape is recorded"
         )
         return [f"Mult-adds are not derived: {where}."]
+    if not rows:
+        return ["Mult-adds are not derived for any layer here."]
     open_rows = [f"{row.name} ({row.mult_adds_per})" for row in rows if row.mult_adds_per]
     sentences = [
         (
@@ -347,7 +347,18 @@ def _cost_sentences(report: Report) -> list[str]:
         if report.mult_adds is None and all(row.mult_adds is not None for row in top):
             sentence += " The total is not given: the layers' figures are for different things."
         sentences.append(sentence)
+    custom = [row.name for row in rows if row.basis == "sum" and row.layer not in _CONTAINERS]
+    if custom:
+        named = ", ".join(custom[:3]) + (", …" if len(custom) > 3 else "")
+        sentences.append(
+            "A custom layer's figure is that of the layers it holds; what its own code "
+            f"computes beside them is not seen: {named}."
+        )
     return sentences
+
+
+_CONTAINERS = {"Sequential", "Functional", "Model", "ModuleList", "ModuleDict"}
+"""Classes whose own code only runs the layers they hold."""
 
 
 def _optimizer_sentences(report: Report) -> Sequence[str]:
