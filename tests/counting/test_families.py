@@ -323,4 +323,5 @@ class TestMultAdds:
         one = counting.breakdown("lstm", units=20, features=1)
         many = counting.breakdown("lstm", units=20, features=1, steps=50)
         assert one.total == many.total == 1_760
+        assert one.mult_adds is not None
         assert many.mult_adds == 50 * one.mult_adds

@@ -36,7 +36,7 @@ def measured(model: keras.Model, inputs: Any) -> int:
     """The multiply-adds Keras runs for one call of ``model``: FlopCounterMode's FLOPs / 2."""
     with FlopCounterMode(display=False) as counter, torch.no_grad():
         model(inputs)
-    flops = counter.get_total_flops()
+    flops = int(counter.get_total_flops())
     assert flops % 2 == 0
     return flops // 2
 
@@ -45,7 +45,7 @@ def zeros(model: keras.Model, steps: int | None = None) -> Any:
     """One sample of zeros for each of the model's inputs (``steps`` for a ``None`` axis)."""
     arrays = []
     for tensor in model.inputs:
-        shape = [1, *(steps if size is None else size for size in tensor.shape[1:])]
+        shape = [1, *(steps or 1 if size is None else int(size) for size in tensor.shape[1:])]
         arrays.append(np.zeros(shape, dtype=tensor.dtype))
     return arrays[0] if len(arrays) == 1 else arrays
 

@@ -33,7 +33,7 @@ def measured(module: torch.nn.Module, *inputs: torch.Tensor) -> int:
             torch.no_grad(),
         ):
             module(*inputs)
-    flops = counter.get_total_flops()
+    flops = int(counter.get_total_flops())
     assert flops % 2 == 0
     return flops // 2
 
@@ -144,7 +144,7 @@ class TestAgainstFlopCounterMode:
                 self.linear = torch.nn.Linear(4, 4)
 
             def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-                return self.linear(self.linear(inputs))  # type: ignore[no-any-return]
+                return self.linear(self.linear(inputs))
 
         model = Twice()
         inputs = torch.zeros(2, 4)
@@ -165,7 +165,7 @@ class TestAgainstFlopCounterMode:
 
             def forward(self, indices: torch.Tensor) -> torch.Tensor:
                 features, _ = self.lstm(self.embed(indices))
-                return self.head(self.norm(features))  # type: ignore[no-any-return]
+                return self.head(self.norm(features))
 
         model = Tagger()
         indices = torch.zeros(2, 7, dtype=torch.long)
