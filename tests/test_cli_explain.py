@@ -263,20 +263,21 @@ class TestPyTorchFiles:
 class TestMultAdds:
     def test_columns_show_the_mult_adds_per_time_step_where_the_length_is_open(self, saved):
         """--columns mult_adds: each layer's figure, by hand; per step for a (None,) input."""
-        folder, _ = saved
+        folder, model = saved
         result = lstmdoc_command(
             "explain", str(folder / "classifier.keras"), "--wide",
             "--columns", "params,mult_adds,mult_adds_formula",
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
         lines = {line.split()[0]: line.split() for line in result.stdout.splitlines() if line}
+        embedding, lstm, gru, norm, dense = (lines[layer.name] for layer in model.layers)
         # Each step, both directions: the input's 16 and the state, by the gate blocks.
-        assert lines["bidirectional"][3] == f"{2 * 4 * 8 * (16 + 8):,}"
-        assert lines["bidirectional_1"][3] == f"{2 * 3 * 4 * (16 + 4):,}"
-        assert lines["embedding"][3] == lines["batch_normalization"][3] == "0"
-        assert lines["dense"][3] == f"{3 * 8}"  # once a sample, on the last state
+        assert lstm[3] == f"{2 * 4 * 8 * (16 + 8):,}"
+        assert gru[3] == f"{2 * 3 * 4 * (16 + 4):,}"
+        assert embedding[3] == norm[3] == "0"
+        assert dense[3] == f"{3 * 8}"  # once a sample, on the last state
         text = " ".join(result.stdout.split())
-        assert "the figure is for one step of it: bidirectional (time step)" in text
+        assert f"the figure is for one step of it: {lstm[0]} (time step)" in text
         assert "The total is not given: the layers' figures are for different things." in text
         assert "FlopCounterMode counts 2 FLOPs for each multiply-add" in text
 
