@@ -6,6 +6,7 @@ tests hold each against Keras' own count. See :mod:`lstmdoc.counting.families`.
 
 from __future__ import annotations
 
+from lstmdoc.counting import products
 from lstmdoc.counting.family import Argument, Family, Row, Template, Weights
 from lstmdoc.counting.formulas import AFFINE, CONVOLUTION, DENSE, TABLE
 
@@ -15,17 +16,11 @@ __all__ = ["KERAS_FAMILIES", "KERAS_RECURRENT"]
 
 _UNITS = Argument("units", help="the layer's units (its output size)")
 _FEATURES = Argument("features", help="the size of the last axis of the layer's input")
-_STEPS = Argument(
-    "steps", default=1, help="time steps, for the mult-adds (the count does not depend on them)"
+_STEPS = products.steps()
+_POSITIONS = products.positions(
+    "the positions the kernel is applied at (the input's axes between the batch and the last, "
+    "such as time steps)"
 )
-_POSITIONS = Argument(
-    "positions",
-    default=1,
-    help="the positions the kernel is applied at (the input's axes between the batch and "
-    "the last, such as time steps), for the mult-adds",
-)
-_STEPS_TIMES = "{'' if steps == 1 else str(steps) + ' × '}"
-_POSITIONS_TIMES = "{'' if positions == 1 else str(positions) + ' × '}"
 _USE_BIAS = Argument("use_bias", "flag", True, "a bias vector", switch="--no-bias")
 _BIDIRECTIONAL = Argument(
     "bidirectional",
@@ -116,9 +111,9 @@ def _keras_recurrent(key: str, layer: str, blocks: int, *, gru: bool = False) ->
         mult_adds=f"directions * steps * {blocks} * units * (features + units)",
         mult_adds_formula=Template(f"{{twice}}steps × {factor}units × (features + units)"),
         mult_adds_substituted=Template(
-            f"{{twice}}{_STEPS_TIMES}{factor}{{units}} × ({{features}} + {{units}})"
+            f"{{twice}}{products.STEPS_TIMES}{factor}{{units}} × ({{features}} + {{units}})"
         ),
-        mult_adds_for=Template("for {steps} time step{'' if steps == 1 else 's'}"),
+        mult_adds_for=Template(products.FOR_STEPS),
     )
 
 
@@ -153,22 +148,16 @@ _DENSE = Family(
     ),
     mult_adds="positions * units * features",
     mult_adds_formula=Template("positions × units × features"),
-    mult_adds_substituted=Template(f"{_POSITIONS_TIMES}{{units}} × {{features}}"),
+    mult_adds_substituted=Template(f"{products.POSITIONS_TIMES}{{units}} × {{features}}"),
     mult_adds_for=Template("at {positions} position{'' if positions == 1 else 's'}"),
 )
 
 # --- Keras: convolutions, embeddings, attention, normalization -------------------------------
 
 
-_OUTPUT_POSITIONS = Argument(
-    "positions",
-    default=1,
-    help="the output's positions (its sizes between the batch and the channels, "
-    "multiplied), for the mult-adds",
+_OUTPUT_POSITIONS = products.positions(
+    "the output's positions (its sizes between the batch and the channels, multiplied)"
 )
-_AT_OUTPUT_POSITIONS = Template("at {positions} output position{'' if positions == 1 else 's'}")
-_ZERO = Template("0")
-"""The mult-adds of a family that computes no matrix product: a lookup, a normalization."""
 
 
 def _keras_convolution(rank: int) -> Family:
@@ -229,9 +218,9 @@ def _keras_convolution(rank: int) -> Family:
         mult_adds="positions * filters * prod(kernel_size) * (channels // groups)",
         mult_adds_formula=Template("positions × filters × window × channels / groups"),
         mult_adds_substituted=Template(
-            f"{_POSITIONS_TIMES}{{filters}} × {{join(kernel_size + [channels // groups], ' × ')}}"
+            f"{products.POSITIONS_TIMES}{{filters}} × {{join(kernel_size + [channels // groups], ' × ')}}"
         ),
-        mult_adds_for=_AT_OUTPUT_POSITIONS,
+        mult_adds_for=products.AT_OUTPUT_POSITIONS,
     )
 
 
@@ -252,8 +241,8 @@ _EMBEDDING = Family(
     title=Template("Embedding(input_dim={input_dim}, output_dim={output_dim})"),
     mult_adds_for=Template("a lookup: no products"),
     mult_adds="0",
-    mult_adds_formula=_ZERO,
-    mult_adds_substituted=_ZERO,
+    mult_adds_formula=products.ZERO,
+    mult_adds_substituted=products.ZERO,
 )
 
 _MULTI_HEAD_ATTENTION = Family(
@@ -275,12 +264,7 @@ _MULTI_HEAD_ATTENTION = Family(
         Argument(
             "use_gate", "flag", False, "a gate on the attention's output", switch="--use-gate"
         ),
-        Argument("query_length", default=1, help="the query's positions, for the mult-adds"),
-        Argument(
-            "key_length",
-            default="query_length",
-            help="the key's and value's positions, for the mult-adds",
-        ),
+        *products.LENGTHS,
     ),
     definitions=(
         ("open", "'(' if use_bias else ''"),
@@ -378,10 +362,7 @@ _MULTI_HEAD_ATTENTION = Family(
         "{value_features} + {query_length} × {value_dim} × {output_features} + "
         "{query_length} × {key_length} × ({key_dim} + {value_dim}))"
     ),
-    mult_adds_for=Template(
-        "for a query of {query_length} position{'' if query_length == 1 else 's'} and a key "
-        "of {key_length}"
-    ),
+    mult_adds_for=products.FOR_LENGTHS,
 )
 
 _LAYER_NORMALIZATION = Family(
@@ -424,8 +405,8 @@ _LAYER_NORMALIZATION = Family(
     ),
     mult_adds_for=Template("elementwise: no products"),
     mult_adds="0",
-    mult_adds_formula=_ZERO,
-    mult_adds_substituted=_ZERO,
+    mult_adds_formula=products.ZERO,
+    mult_adds_substituted=products.ZERO,
 )
 
 _BATCH_NORMALIZATION = Family(
@@ -497,8 +478,8 @@ _BATCH_NORMALIZATION = Family(
     ),
     mult_adds_for=Template("elementwise: no products"),
     mult_adds="0",
-    mult_adds_formula=_ZERO,
-    mult_adds_substituted=_ZERO,
+    mult_adds_formula=products.ZERO,
+    mult_adds_substituted=products.ZERO,
 )
 
 

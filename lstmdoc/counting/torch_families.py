@@ -7,6 +7,7 @@ Each was read off its class's ``__init__`` in PyTorch 2.13 (``torch/nn/modules/.
 
 from __future__ import annotations
 
+from lstmdoc.counting import products
 from lstmdoc.counting.family import Argument, Family, Row, Template, Weights
 from lstmdoc.counting.formulas import AFFINE, CONVOLUTION, DENSE, TABLE
 
@@ -23,21 +24,13 @@ _TORCH_BIDIRECTIONAL = Argument(
     switch="--bidirectional",
 )
 
-_POSITIONS = Argument(
-    "positions",
-    default=1,
-    help="the rows the weight is applied to (every axis of the input but the last, batch "
-    "included, multiplied), for the mult-adds",
+_POSITIONS = products.positions(
+    "the rows the weight is applied to (every axis of the input but the last, batch "
+    "included, multiplied)"
 )
-_OUTPUT_POSITIONS = Argument(
-    "positions",
-    default=1,
-    help="the output's positions (its batch and its sizes after the channels, multiplied), "
-    "for the mult-adds",
+_OUTPUT_POSITIONS = products.positions(
+    "the output's positions (its batch and its sizes after the channels, multiplied)"
 )
-_POSITIONS_TIMES = "{'' if positions == 1 else str(positions) + ' × '}"
-_ZERO = Template("0")
-"""The mult-adds of a family that computes no matrix product: a lookup, a normalization."""
 
 # --- PyTorch ---------------------------------------------------------------------------------
 
@@ -51,12 +44,7 @@ def _torch_recurrent(key: str, layer: str, blocks: int) -> Family:
         Argument("num_layers", default=1, help="stacked layers"),
         _BIAS,
         _TORCH_BIDIRECTIONAL,
-        Argument(
-            "steps",
-            default=1,
-            help="time steps of one sequence, for the mult-adds (the count does not depend "
-            "on them)",
-        ),
+        products.steps("time steps of one sequence"),
     ]
     requires: tuple[tuple[str, str], ...] = ()
     if lstm:
@@ -214,7 +202,7 @@ def _torch_recurrent(key: str, layer: str, blocks: int) -> Family:
             f"{{'(' if {projection} else ''}}{factor}hidden_size × (inputs + outputs)"
             f"{{' + proj_size × hidden_size)' if {projection} else ''}}"
         ),
-        mult_adds_substituted=Template("{'' if steps == 1 else str(steps) + ' × '}{every_step}"),
+        mult_adds_substituted=Template(products.STEPS_TIMES + "{every_step}"),
         mult_adds_for=Template("for {steps} time step{'' if steps == 1 else 's'} of one sequence"),
     )
 
@@ -254,7 +242,7 @@ _LINEAR = Family(
     title=Template("torch.nn.Linear({in_features}, {out_features}, bias={bias})"),
     mult_adds="positions * out_features * in_features",
     mult_adds_formula=Template("positions × out_features × in_features"),
-    mult_adds_substituted=Template(f"{_POSITIONS_TIMES}{{out_features}} × {{in_features}}"),
+    mult_adds_substituted=Template(f"{products.POSITIONS_TIMES}{{out_features}} × {{in_features}}"),
     mult_adds_for=Template("for {positions} row{'' if positions == 1 else 's'} of input"),
 )
 
@@ -311,10 +299,10 @@ def _torch_convolution(rank: int) -> Family:
         mult_adds="positions * out_channels * prod(kernel_size) * (in_channels // groups)",
         mult_adds_formula=Template("positions × out_channels × window × in_channels / groups"),
         mult_adds_substituted=Template(
-            f"{_POSITIONS_TIMES}{{out_channels}} × "
+            f"{products.POSITIONS_TIMES}{{out_channels}} × "
             "{join(kernel_size + [in_channels // groups], ' × ')}"
         ),
-        mult_adds_for=Template("at {positions} output position{'' if positions == 1 else 's'}"),
+        mult_adds_for=products.AT_OUTPUT_POSITIONS,
     )
 
 
@@ -339,8 +327,8 @@ _TORCH_EMBEDDING = Family(
     title=Template("torch.nn.Embedding({num_embeddings}, {embedding_dim})"),
     mult_adds_for=Template("a lookup: no products"),
     mult_adds="0",
-    mult_adds_formula=_ZERO,
-    mult_adds_substituted=_ZERO,
+    mult_adds_formula=products.ZERO,
+    mult_adds_substituted=products.ZERO,
 )
 
 _TORCH_LAYER_NORM = Family(
@@ -396,8 +384,8 @@ _TORCH_LAYER_NORM = Family(
     ),
     mult_adds_for=Template("elementwise: no products"),
     mult_adds="0",
-    mult_adds_formula=_ZERO,
-    mult_adds_substituted=_ZERO,
+    mult_adds_formula=products.ZERO,
+    mult_adds_substituted=products.ZERO,
 )
 
 _TORCH_BATCH_NORM = Family(
@@ -470,8 +458,8 @@ _TORCH_BATCH_NORM = Family(
     ),
     mult_adds_for=Template("elementwise: no products"),
     mult_adds="0",
-    mult_adds_formula=_ZERO,
-    mult_adds_substituted=_ZERO,
+    mult_adds_formula=products.ZERO,
+    mult_adds_substituted=products.ZERO,
 )
 
 

@@ -110,7 +110,7 @@ def _grouped_query_attention(config: Mapping[str, Any], shapes: Shapes) -> Deriv
             (None, features),
             "m",
             bias,
-            (None, None, query_heads, head_dim),
+            (None, *query[1:-1], query_heads, head_dim),  # every query position's heads
         )
     )
     # The query heads project the query (and the gate) in and the output out; the

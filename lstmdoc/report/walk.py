@@ -441,12 +441,17 @@ def _shown(rows: Sequence[LayerRow]) -> list[LayerRow]:
     A layer without weights or buffers is left out, unless a row beneath it is shown
     (a shared layer's second place, inside an otherwise empty container), the
     framework counts something lstmdoc does not, or it computes products of its
-    inputs (a weightless attention layer's mult-adds). One pass, from the last row up.
+    inputs (a weightless attention layer's mult-adds). Where the other layers' mult-adds
+    are derived, a layer of the model's own whose are not (a ``Lambda``) is shown too,
+    since the model's total is the sum of its rows' and is then not known. One pass,
+    from the last row up.
     """
+    costs = any(row.mult_adds is not None for row in rows)
     shown = []
     below: dict[int, bool] = {}  # by depth: whether a row beneath, not yet claimed, is shown
     for row in reversed(rows):
-        keep = below.pop(row.depth + 1, False) or not _empty(row)
+        unknown = costs and row.depth == 0 and row.mult_adds is None
+        keep = below.pop(row.depth + 1, False) or not _empty(row) or unknown
         below[row.depth] = below.get(row.depth, False) or keep
         if keep:
             shown.append(row)

@@ -54,11 +54,19 @@ def sequential(shape: tuple[int | None, ...], *stack: layers.Layer, **options: A
     return keras.Sequential([keras.Input(shape, **options), *stack])
 
 
-def attention_model(layer: layers.Layer, query: int, value: int, features: int) -> keras.Model:
+def attention_model(layer: layers.Layer, query: int, value: int, *, features: int) -> keras.Model:
     """``layer`` on a query and a value, returning its scores, so Keras computes them with einsum."""
     query_input = keras.Input((query, features))
     value_input = keras.Input((value, features))
     output, _scores = layer(query_input, value_input, return_attention_scores=True)
+    return keras.Model([query_input, value_input], output)
+
+
+def dot_attention_model(layer: layers.Layer, query: int, value: int, features: int) -> keras.Model:
+    """``Attention`` or ``AdditiveAttention`` on ``[query, value]``, its scores returned."""
+    query_input = keras.Input((query, features))
+    value_input = keras.Input((value, features))
+    output, _scores = layer([query_input, value_input], return_attention_scores=True)
     return keras.Model([query_input, value_input], output)
 
 
@@ -103,13 +111,27 @@ MODELS: dict[str, Callable[[], keras.Model]] = {
     "einsum-dense": lambda: sequential(
         (6, 4), layers.EinsumDense("abc,cd->abd", output_shape=(None, 5), bias_axes="d")
     ),
+    "attention-dot": lambda: dot_attention_model(layers.Attention(), 5, 7, 6),
+    "attention-concat": lambda: dot_attention_model(
+        layers.Attention(score_mode="concat", use_scale=True), 5, 7, 6
+    ),
+    "additive-attention": lambda: dot_attention_model(layers.AdditiveAttention(), 5, 7, 6),
     "multi-head-attention": lambda: attention_model(
-        layers.MultiHeadAttention(num_heads=2, key_dim=4), query=10, value=12, features=16
+        layers.MultiHeadAttention(num_heads=2, key_dim=4), 10, 12, features=16
+    ),
+    "multi-head-attention-gate": lambda: attention_model(
+        layers.MultiHeadAttention(num_heads=2, key_dim=3, use_gate=True), 4, 6, features=8
+    ),
+    "grouped-query-attention": lambda: attention_model(
+        layers.GroupQueryAttention(head_dim=4, num_query_heads=4, num_key_value_heads=2),
+        5,
+        6,
+        features=8,
     ),
     "multi-head-attention-value-dim": lambda: attention_model(
         layers.MultiHeadAttention(num_heads=3, key_dim=4, value_dim=2, output_shape=5),
-        query=6,
-        value=4,
+        6,
+        4,
         features=8,
     ),
 }
