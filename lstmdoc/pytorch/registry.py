@@ -213,5 +213,7 @@ RULES = Rules(
     declared_as="a custom module's own nn.Parameter",
     buffers=True,
     kind="module",
+    # torch.nn's classes without a rule are activations, dropouts, poolings, reshapes.
+    computes_nothing=lambda spec: (spec.module or "").startswith("torch.nn.modules."),
 )
 """PyTorch's rules, as :mod:`lstmdoc.report.walk` walks a live module with them."""

@@ -51,6 +51,9 @@ class ModelReport:
         input: the input the rows' output shapes were found by running the model on,
             in words (``"an input of size (1, 20, 1)"``), or ``None``; a Keras
             model's shapes are those it was built for.
+        unshown: the model's own layers left out of ``rows`` for holding nothing,
+            whose mult-adds are not 0: a weightless attention layer's products, or a
+            ``Lambda``'s, which lstmdoc does not derive. :attr:`mult_adds` adds them.
     """
 
     model: str
@@ -63,6 +66,7 @@ class ModelReport:
     separator: str = "/"
     total_buffer_size: int | None = None
     input: str | None = None
+    unshown: tuple[LayerRow, ...] = ()
 
     @property
     def top_rows(self) -> tuple[LayerRow, ...]:
@@ -96,13 +100,13 @@ class ModelReport:
         ``None`` too where the rows' figures are for different things (one per time
         step, another per sample): see :attr:`mult_adds_per`.
         """
-        cost = summed_cost([cost_of(row) for row in self.top_rows])
+        cost = summed_cost([cost_of(row) for row in (*self.top_rows, *self.unshown)])
         return None if cost is None else cost.mult_adds
 
     @property
     def mult_adds_per(self) -> str | None:
         """What :attr:`mult_adds` is for where a shape left a size open (``"time step"``), else ``None``."""
-        cost = summed_cost([cost_of(row) for row in self.top_rows])
+        cost = summed_cost([cost_of(row) for row in (*self.top_rows, *self.unshown)])
         return None if cost is None else cost.per
 
     @property

@@ -52,6 +52,8 @@ class Report(Protocol):
     @property
     def mult_adds(self) -> int | None: ...
     @property
+    def unshown(self) -> tuple[LayerRow, ...]: ...
+    @property
     def agrees(self) -> bool: ...
     @property
     def disagreements(self) -> tuple[LayerRow, ...]: ...
@@ -347,6 +349,16 @@ def _cost_sentences(report: Report) -> list[str]:
         if report.mult_adds is None and all(row.mult_adds is not None for row in top):
             sentence += " The total is not given: the layers' figures are for different things."
         sentences.append(sentence)
+    unknown = [
+        f"{row.name} ({row.layer})"
+        for row in (*report.rows, *report.unshown)
+        if row.depth == 0 and row.mult_adds is None
+    ]
+    if report.mult_adds is None and unknown:
+        named = ", ".join(unknown[:3]) + (", …" if len(unknown) > 3 else "")
+        sentences.append(
+            f"The total is not given: lstmdoc does not derive the mult-adds of {named}."
+        )
     custom = [row.name for row in rows if row.basis == "sum" and row.layer not in _CONTAINERS]
     if custom:
         named = ", ".join(custom[:3]) + (", …" if len(custom) > 3 else "")

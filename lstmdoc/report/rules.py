@@ -151,6 +151,10 @@ class Rules:
         buffers: whether the framework keeps buffers apart from parameters
             (PyTorch does; Keras counts every variable as a parameter).
         kind: what the framework calls a layer, for "the same layer as ...".
+        computes_nothing: whether a class without a rule, holding no layers, is known
+            to multiply nothing (PyTorch's own activations, dropouts and poolings);
+            ``None``: no such class is known, and such a layer's mult-adds, its own
+            code's, are not derived.
     """
 
     framework: str
@@ -161,6 +165,7 @@ class Rules:
     declared_as: str
     buffers: bool = False
     kind: str = "layer"
+    computes_nothing: Callable[[Spec], bool] | None = None
 
 
 class LayerNode(Protocol):

@@ -220,9 +220,14 @@ class _Walk:
             basis="sum",
             buffers=tuple(node.declared_buffers() or ()),
         )
-        # A custom layer's own weights are used by its own code, which no rule reads.
+        # A custom layer's own weights are used by its own code, which no rule reads; so
+        # is the input of one that holds no layers, unless its class is known to compute
+        # nothing (PyTorch's ReLU, Dropout, ...).
         own = bool(node.declared_weights())
-        head = with_cost(head, None if own else summed_cost([cost_of(row) for row in heads]))
+        known = self.rules.computes_nothing
+        code = not heads and not (known is not None and known(node.spec))
+        unread = own or code
+        head = with_cost(head, None if unread else summed_cost([cost_of(row) for row in heads]))
         return [head, *(row for group in inner for row in group)]
 
     def _declared(
@@ -345,22 +350,38 @@ class _Walk:
         )
 
 
-def walk_members(node: LayerNode, rules: Rules) -> tuple[list[LayerRow], list[str]]:
-    """Return the rows of a model's layers (depth 0 and below) and the notes about them.
+def walk_members(
+    node: LayerNode, rules: Rules
+) -> tuple[list[LayerRow], list[str], tuple[LayerRow, ...]]:
+    """Return the rows of a model's layers (depth 0 and below), the notes, and the unshown.
 
     Rows of layers without weights or buffers are left out, unless the framework
-    counts some that lstmdoc does not.
+    counts some that lstmdoc does not. The unshown are those of the model's own
+    layers left out whose mult-adds are not 0 (a ``Lambda``'s, not derived): the
+    model's total needs them.
     """
     walk = _Walk(rules)
     rows = walk.members(node, 0, node.spec.config.get("trainable", True) is not False)
-    return _shown(rows), walk.sentences()
+    shown = _shown(rows)
+    return shown, walk.sentences(), _unshown(rows, shown)
 
 
-def walk_layer(node: LayerNode, rules: Rules) -> tuple[list[LayerRow], list[str]]:
-    """Return the rows of a single layer (depth 0) and what is inside it."""
+def walk_layer(
+    node: LayerNode, rules: Rules
+) -> tuple[list[LayerRow], list[str], tuple[LayerRow, ...]]:
+    """Return the rows of a single layer (depth 0) and what is inside it, as :func:`walk_members`."""
     walk = _Walk(rules)
     rows = walk.rows(node, "", 0, True)
-    return _shown(rows), walk.sentences()
+    shown = _shown(rows)
+    return shown, walk.sentences(), _unshown(rows, shown)
+
+
+def _unshown(rows: Sequence[LayerRow], shown: Sequence[LayerRow]) -> tuple[LayerRow, ...]:
+    """The model's own layers left out whose mult-adds are not 0: unknown, or products."""
+    kept = {id(row) for row in shown}
+    return tuple(
+        row for row in rows if row.depth == 0 and id(row) not in kept and row.mult_adds != 0
+    )
 
 
 # --- private helpers ----------------------------------------------------------------------
@@ -440,18 +461,14 @@ def _shown(rows: Sequence[LayerRow]) -> list[LayerRow]:
 
     A layer without weights or buffers is left out, unless a row beneath it is shown
     (a shared layer's second place, inside an otherwise empty container), the
-    framework counts something lstmdoc does not, or it computes products of its
-    inputs (a weightless attention layer's mult-adds). Where the other layers' mult-adds
-    are derived, a layer of the model's own whose are not (a ``Lambda``) is shown too,
-    since the model's total is the sum of its rows' and is then not known. One pass,
-    from the last row up.
+    framework counts something lstmdoc does not. What a layer left out computes is
+    not lost: a container's figure sums all its layers', and the model's total those
+    of :func:`_unshown` too. One pass, from the last row up.
     """
-    costs = any(row.mult_adds is not None for row in rows)
     shown = []
     below: dict[int, bool] = {}  # by depth: whether a row beneath, not yet claimed, is shown
     for row in reversed(rows):
-        unknown = costs and row.depth == 0 and row.mult_adds is None
-        keep = below.pop(row.depth + 1, False) or not _empty(row) or unknown
+        keep = below.pop(row.depth + 1, False) or not _empty(row)
         below[row.depth] = below.get(row.depth, False) or keep
         if keep:
             shown.append(row)
@@ -461,7 +478,6 @@ def _shown(rows: Sequence[LayerRow]) -> list[LayerRow]:
 def _empty(row: LayerRow) -> bool:
     return (
         row.note is None
-        and not row.mult_adds
         and row.params == 0
         and row.framework_params in (0, None)
         and row.buffer_size == 0

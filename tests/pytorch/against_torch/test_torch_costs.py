@@ -204,6 +204,25 @@ class TestWhereNotDerived:
         assert report.mult_adds is None
         assert lstmdoc.explain(model, input_size=(2, 3)).mult_adds == 2 * 3 * 4
 
+    def test_a_custom_module_that_multiplies_in_its_own_code_is_not_zero(self):
+        """A parameterless module of the user's own may multiply: its figure, and the total, are None."""
+
+        class Gram(torch.nn.Module):  # type: ignore[misc]
+            def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+                return inputs @ inputs.transpose(-1, -2)
+
+        model = torch.nn.Sequential(torch.nn.Linear(3, 3), torch.nn.ReLU(), Gram())
+        inputs = torch.zeros(2, 5, 3)
+        assert (
+            measured(model, inputs) > 2 * 5 * 3 * 3
+        )  # Gram's products, which lstmdoc does not read
+        report = explained(model, inputs)
+        assert report.mult_adds is None
+        assert [row.layer for row in report.rows] == ["Linear"]  # the table is as it was
+        assert [row.layer for row in report.unshown] == ["Gram"]
+        text = " ".join(report.text(None, columns=["params", "mult_adds"]).split())
+        assert "lstmdoc does not derive the mult-adds of 2 (Gram)" in text
+
     def test_the_attention_fast_path_is_restored(self):
         """The pass turns PyTorch's attention fast path off, and back as it was."""
         before = torch.backends.mha.get_fastpath_enabled()
