@@ -54,6 +54,9 @@ class ModelReport:
         unshown: the model's own layers left out of ``rows`` for holding nothing,
             whose mult-adds are not 0: a weightless attention layer's products, or a
             ``Lambda``'s, which lstmdoc does not derive. :attr:`mult_adds` adds them.
+        rows_sum_mult_adds: whether the depth-0 rows' mult-adds add up to the model's;
+            not in :meth:`largest`, whose rows leave out what the layers holding them
+            compute (a ``TimeDistributed`` runs its layer once a step).
     """
 
     model: str
@@ -67,6 +70,7 @@ class ModelReport:
     total_buffer_size: int | None = None
     input: str | None = None
     unshown: tuple[LayerRow, ...] = ()
+    rows_sum_mult_adds: bool = True
 
     @property
     def top_rows(self) -> tuple[LayerRow, ...]:
@@ -100,12 +104,16 @@ class ModelReport:
         ``None`` too where the rows' figures are for different things (one per time
         step, another per sample): see :attr:`mult_adds_per`.
         """
+        if not self.rows_sum_mult_adds:
+            return None
         cost = summed_cost([cost_of(row) for row in (*self.top_rows, *self.unshown)])
         return None if cost is None else cost.mult_adds
 
     @property
     def mult_adds_per(self) -> str | None:
         """What :attr:`mult_adds` is for where a shape left a size open (``"time step"``), else ``None``."""
+        if not self.rows_sum_mult_adds:
+            return None
         cost = summed_cost([cost_of(row) for row in (*self.top_rows, *self.unshown)])
         return None if cost is None else cost.per
 
@@ -241,7 +249,7 @@ class ModelReport:
                     )
                 )
         own.sort(key=lambda row: -(row.params if row.params is not None else -1))
-        return replace(self, rows=tuple(own))
+        return replace(self, rows=tuple(own), unshown=(), rows_sum_mult_adds=False)
 
 
 def _children(rows: Sequence[LayerRow], index: int) -> list[LayerRow]:

@@ -54,6 +54,8 @@ class Report(Protocol):
     @property
     def unshown(self) -> tuple[LayerRow, ...]: ...
     @property
+    def rows_sum_mult_adds(self) -> bool: ...
+    @property
     def agrees(self) -> bool: ...
     @property
     def disagreements(self) -> tuple[LayerRow, ...]: ...
@@ -346,7 +348,8 @@ def _cost_sentences(report: Report) -> list[str]:
             f"of it: {', '.join(open_rows)}."
         )
         top = [row for row in report.rows if row.depth == 0]
-        if report.mult_adds is None and all(row.mult_adds is not None for row in top):
+        summed = report.rows_sum_mult_adds and report.mult_adds is None
+        if summed and all(row.mult_adds is not None for row in top):
             sentence += " The total is not given: the layers' figures are for different things."
         sentences.append(sentence)
     unknown = [
@@ -354,7 +357,13 @@ def _cost_sentences(report: Report) -> list[str]:
         for row in (*report.rows, *report.unshown)
         if row.depth == 0 and row.mult_adds is None
     ]
-    if report.mult_adds is None and unknown:
+    if not report.rows_sum_mult_adds:
+        sentences.append(
+            "The total is not given: each row counts what its layer computes itself, "
+            "without what the layers holding it add (a TimeDistributed's steps, attention's "
+            "scores)."
+        )
+    elif report.mult_adds is None and unknown:
         named = ", ".join(unknown[:3]) + (", …" if len(unknown) > 3 else "")
         sentences.append(
             f"The total is not given: lstmdoc does not derive the mult-adds of {named}."

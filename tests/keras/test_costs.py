@@ -56,6 +56,29 @@ class TestWhatTheFigureIsFor:
         assert "per sample, for the input shape each layer was built on" in columns(report)
 
 
+class TestViews:
+    def test_largest_gives_no_total_since_its_rows_leave_out_their_parents_work(self):
+        """report.largest(): a TimeDistributed's Dense is one step's; the total is not summed."""
+        model = keras.Sequential(
+            [keras.Input((20, 4)), layers.TimeDistributed(layers.Dense(3), name="steps")]
+        )
+        report = lstmdoc.explain(model)
+        assert report.mult_adds == 20 * 3 * 4
+        largest = report.largest()
+        assert [row.mult_adds for row in largest.rows] == [3 * 4]  # the Dense, once a call
+        assert largest.mult_adds is None
+        assert largest.to_dict()["mult_adds"] is None
+        assert "without what the layers holding it add" in columns(largest)
+
+    def test_folding_keeps_the_total(self):
+        """report.folded(0): the model's own rows, whose figures hold what is beneath them."""
+        model = keras.Sequential(
+            [keras.Input((20, 4)), layers.Bidirectional(layers.LSTM(3)), layers.Dense(2)]
+        )
+        report = lstmdoc.explain(model)
+        assert report.folded(0).mult_adds == report.mult_adds == 2 * 20 * 4 * 3 * 7 + 2 * 6
+
+
 class TestFromAFile:
     def test_a_saved_model_gives_the_live_models_figures(self, tmp_path):
         """The file's stored configuration gives each row the figure the live model has."""
