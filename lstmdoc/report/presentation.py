@@ -344,7 +344,7 @@ def _cost_sentences(report: Report) -> list[str]:
     ]
     if open_rows:
         sentence = (
-            "Where the built shape leaves a size open (None), the figure is for one step "
+            "Where the built shape leaves a size open (any length), the figure is for one step "
             f"of it: {', '.join(open_rows)}."
         )
         top = [row for row in report.rows if row.depth == 0]

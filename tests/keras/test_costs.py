@@ -13,6 +13,7 @@ import keras
 from keras import layers, ops
 
 import lstmdoc
+from lstmdoc.report import html
 from tests._keras_models import save
 
 
@@ -46,6 +47,17 @@ class TestWhatTheFigureIsFor:
         assert "The total is not given: the layers' figures are for different things." in (
             columns(report)
         )
+
+    def test_html_shows_the_columns_only_when_asked(self):
+        """The notebook's HTML has no mult-adds by default; asked for, the column and its total."""
+        model = keras.Sequential([keras.Input((20, 1)), layers.LSTM(20)])
+        report = lstmdoc.explain(model)
+        assert "mult-adds" not in report._repr_html_()
+        shown = html.render(report.table(columns=["params", "mult_adds", "mult_adds_formula"]))
+        assert "mult-adds" in shown
+        assert "33,600" in shown
+        # The formula's cell keeps its terms together: spaces that do not break.
+        assert "20 × 4 × 20 × (1 + 20)" in shown.replace("\N{NO-BREAK SPACE}", " ")
 
     def test_a_fixed_length_gives_a_total_per_sample(self):
         """LSTM(20) on 20 steps of 1 feature, then Dense(3): 33,600 + 60 mult-adds a sample."""
