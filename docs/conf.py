@@ -73,6 +73,9 @@ nitpick_ignore = [
     ("py:class", "collections.abc.Mapping"),
     ("py:class", "collections.abc.Sequence"),
     ("py:class", "collections.abc.Callable"),
+    ("py:class", "collections.abc.Hashable"),
+    ("py:class", "collections.abc.Iterable"),
+    ("py:class", "io.RawIOBase"),
     ("py:class", "os.PathLike"),
     # GateSet's type parameter: a TypeVar, which autodoc cannot document.
     ("py:obj", "lstmdoc.gates.GateType"),

@@ -5,7 +5,7 @@ indented beneath the row that holds them; numbers are set right. Given a width
 (a terminal's, 80 where unknown), nothing is lost and nothing passes the edge:
 the formula wraps onto the lines below its row, a long name or class is cut with
 an ellipsis, and the sentences beneath are wrapped. Everything a file could put in
-a name is shown escaped (:func:`lstmdoc._checks.shown`).
+a name is shown escaped (``lstmdoc._checks.shown``).
 """
 
 from __future__ import annotations

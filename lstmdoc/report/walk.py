@@ -1,11 +1,12 @@
 """Turn a model's layers into report rows, one rule set per framework, one walk for all.
 
-A layer reaches this module as a :class:`LayerNode`: its :class:`Spec` (the class
+A layer reaches this module as a :class:`~lstmdoc.report.rules.LayerNode`: its
+:class:`~lstmdoc.report.rules.Spec` (the class
 name, its module and its configuration) and, beside it, where the framework's own
 count can be read. A live Keras layer, a layer in a ``.keras`` file, a live
 PyTorch module and a module's tensors in a saved ``state_dict`` are four kinds of
 node; the walk and the rows are the same for all, and the framework's
-:class:`Rules` (:data:`lstmdoc.keras.registry.RULES`,
+:class:`~lstmdoc.report.rules.Rules` (:data:`lstmdoc.keras.registry.RULES`,
 :data:`lstmdoc.pytorch.registry.RULES`) say what each class creates.
 
 For each layer the walk asks ``rules.derive(spec)``:
