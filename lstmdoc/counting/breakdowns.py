@@ -116,15 +116,14 @@ class ParamBreakdown:
         """The mult-adds as ``lstmdoc count`` prints them under the count, or ``None``.
 
         Such as ``Mult-adds for 20 time steps: 20 × 4 × 20 × (1 + 20) = 33,600
-        (FLOPs: 2 × 33,600 = 67,200)``.
+        (67,200 FLOPs)``: PyTorch's ``FlopCounterMode`` counts two FLOPs for each.
         """
         if self.mult_adds is None:
             return None
         if self.mult_adds == 0:
             return f"Mult-adds: 0 ({self.mult_adds_for})" if self.mult_adds_for else "Mult-adds: 0"
         what = f" {self.mult_adds_for}" if self.mult_adds_for else ""
-        flops = f"FLOPs: 2 × {self.mult_adds:,} = {2 * self.mult_adds:,}"
-        return f"Mult-adds{what}: {self.cost_equation} ({flops})"
+        return f"Mult-adds{what}: {self.cost_equation} ({2 * self.mult_adds:,} FLOPs)"
 
     @property
     def units(self) -> int | None:
