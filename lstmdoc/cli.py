@@ -193,7 +193,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments.json:
         text = json.dumps(breakdown.to_dict(), indent=2, ensure_ascii=False)
     else:
-        text = str(breakdown)
+        # The multiply-adds beside the count, for the steps or positions given.
+        text = "\n".join(filter(None, [str(breakdown), breakdown.cost_line]))
     return _print(text)
 
 

@@ -40,7 +40,9 @@ class TestCount:
         )
         assert re.search(r"^\s+bias\s+\(80,\)\s+80\s", result.stdout, re.MULTILINE)
         assert re.search(r"^\s+total\s+1,760$", result.stdout, re.MULTILINE)
-        assert lines[-1] == "4 × 20 × (1 + 20 + 1) = 1,760"
+        assert lines[-2] == "4 × 20 × (1 + 20 + 1) = 1,760"
+        # One step by default: the input's 1 and the state's 20, by 4 gate blocks of 20.
+        assert lines[-1] == ("Mult-adds for 1 time step: 4 × 20 × (1 + 20) = 1,680 (3,360 FLOPs)")
 
     @pytest.mark.parametrize(
         ("arguments", "expected"),
@@ -70,8 +72,9 @@ class TestCount:
             "count", "gru", "--units", "20", "--features", "1", "--no-reset-after"
         )
         expected = lstmdoc.gru_param_breakdown(20, 1, reset_after=False)
-        assert result.stdout == f"{expected}\n"
-        assert result.stdout.splitlines()[-1] == "3 × 20 × (1 + 20 + 1) = 1,320"
+        assert result.stdout == f"{expected}\n{expected.cost_line}\n"
+        assert result.stdout.splitlines()[-2] == "3 × 20 × (1 + 20 + 1) = 1,320"
+        assert result.stdout.splitlines()[-1].endswith("3 × 20 × (1 + 20) = 1,260 (2,520 FLOPs)")
 
     def test_console_script_is_installed(self):
         """The `lstmdoc` command on PATH runs the same CLI."""
@@ -83,7 +86,7 @@ class TestCount:
             check=False,
         )
         assert result.returncode == 0
-        assert result.stdout.splitlines()[-1] == "20 × (20 + 1) = 420"
+        assert "20 × (20 + 1) = 420" in result.stdout.splitlines()
 
     def test_version(self):
         """--version prints the installed version."""

@@ -258,3 +258,56 @@ class TestPyTorchFiles:
             [sys.executable, "-c", code], capture_output=True, text=True, check=False, env=QUIET
         )
         assert_one_line_error(result, "needs PyTorch", 'pip install "lstmdoc[torch]"')
+
+
+class TestMultAdds:
+    def test_columns_show_the_mult_adds_per_time_step_where_the_length_is_open(self, saved):
+        """--columns mult_adds: each layer's figure, by hand; per step for a (None,) input."""
+        folder, model = saved
+        result = lstmdoc_command(
+            "explain", str(folder / "classifier.keras"), "--wide",
+            "--columns", "params,mult_adds,mult_adds_formula",
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        lines = {line.split()[0]: line.split() for line in result.stdout.splitlines() if line}
+        embedding, lstm, gru, norm, dense = (lines[layer.name] for layer in model.layers)
+        # Each step, both directions: the input's 16 and the state, by the gate blocks.
+        assert lstm[3] == f"{2 * 4 * 8 * (16 + 8):,}"
+        assert gru[3] == f"{2 * 3 * 4 * (16 + 4):,}"
+        assert embedding[3] == norm[3] == "0"
+        assert dense[3] == f"{3 * 8}"  # once a sample, on the last state
+        text = " ".join(result.stdout.split())
+        assert f"the figure is for one step of it: {lstm[0]} (time step)" in text
+        assert "The total is not given: the layers' figures are for different things." in text
+        assert "FlopCounterMode counts 2 FLOPs for each multiply-add" in text
+
+    def test_mult_adds_are_no_default_column(self, saved):
+        """Without --columns the table is as before: no mult-adds column, no sentence on them."""
+        folder, _ = saved
+        result = lstmdoc_command("explain", str(folder / "classifier.keras"), "--wide")
+        assert result.returncode == 0, result.stderr
+        assert "mult-adds" not in result.stdout.lower()
+
+    def test_json_always_has_them(self, tmp_path):
+        """--json gives the model's mult-adds and each row's, for a fixed length."""
+        model = keras.Sequential(
+            [keras.Input(shape=(20, 1)), keras.layers.LSTM(20), keras.layers.Dense(3)]
+        )
+        save(model, tmp_path / "lstm.keras")
+        result = lstmdoc_command("explain", str(tmp_path / "lstm.keras"), "--json")
+        assert result.returncode == 0, result.stderr
+        data = json.loads(result.stdout)
+        lstm, dense = data["rows"]
+        assert lstm["mult_adds"] == 20 * 4 * 20 * (1 + 20)  # 33,600: the issue's LSTM
+        assert lstm["mult_adds_formula"] == "20 × 4 × 20 × (1 + 20)"
+        assert dense["mult_adds"] == 3 * 20
+        assert data["mult_adds"] == 33_600 + 60
+        assert data["mult_adds_per"] is None
+
+    def test_an_unknown_column_is_one_line(self, saved):
+        """A misspelt column is refused in one line, naming the columns there are."""
+        folder, _ = saved
+        result = lstmdoc_command(
+            "explain", str(folder / "classifier.keras"), "--columns", "multadds"
+        )
+        assert_one_line_error(result, "multadds", "mult_adds")

@@ -65,6 +65,14 @@ class ParamBreakdown:
         substituted: the same with this layer's numbers, such as ``4 × 20 × (1 + 20 + 1)``.
         call: the layer as code, such as ``layers.LSTM(20)``.
         title: a line naming the layer and what it was counted on.
+        mult_adds: the multiply-adds of the layer's matrix products and convolutions
+            for the sizes given (time steps, positions), or ``None`` where its family
+            has no formula for them; elementwise work is not counted, and PyTorch's
+            ``FlopCounterMode`` counts two FLOPs for each.
+        mult_adds_formula: the mult-adds in words, such as
+            ``steps × 4 × units × (features + units)``.
+        mult_adds_substituted: the same with the numbers, such as ``20 × 4 × 20 × (1 + 20)``.
+        mult_adds_for: what they are for, such as ``for 20 time steps``.
     """
 
     layer: str
@@ -76,6 +84,10 @@ class ParamBreakdown:
     buffers: tuple[Weight, ...] = ()
     call: str = ""
     title: str = field(default="")
+    mult_adds: int | None = None
+    mult_adds_formula: str = ""
+    mult_adds_substituted: str = ""
+    mult_adds_for: str = ""
 
     @property
     def total(self) -> int:
@@ -91,6 +103,27 @@ class ParamBreakdown:
     def equation(self) -> str:
         """The substituted formula and its value, such as ``4 × 20 × (1 + 20 + 1) = 1,760``."""
         return f"{self.substituted} = {self.total:,}"
+
+    @property
+    def cost_equation(self) -> str | None:
+        """The mult-adds and what they are for, such as ``20 × 4 × 20 × (1 + 20) = 33,600``."""
+        if self.mult_adds is None:
+            return None
+        return f"{self.mult_adds_substituted} = {self.mult_adds:,}"
+
+    @property
+    def cost_line(self) -> str | None:
+        """The mult-adds as ``lstmdoc count`` prints them under the count, or ``None``.
+
+        Such as ``Mult-adds for 20 time steps: 20 × 4 × 20 × (1 + 20) = 33,600
+        (67,200 FLOPs)``: PyTorch's ``FlopCounterMode`` counts two FLOPs for each.
+        """
+        if self.mult_adds is None:
+            return None
+        if self.mult_adds == 0:
+            return f"Mult-adds: 0 ({self.mult_adds_for})" if self.mult_adds_for else "Mult-adds: 0"
+        what = f" {self.mult_adds_for}" if self.mult_adds_for else ""
+        return f"Mult-adds{what}: {self.cost_equation} ({2 * self.mult_adds:,} FLOPs)"
 
     @property
     def units(self) -> int | None:
@@ -125,6 +158,10 @@ class ParamBreakdown:
             "substituted": self.substituted,
             "total": self.total,
             "trainable": self.trainable,
+            "mult_adds": self.mult_adds,
+            "mult_adds_formula": self.mult_adds_formula,
+            "mult_adds_substituted": self.mult_adds_substituted,
+            "mult_adds_for": self.mult_adds_for,
         }
 
     def __str__(self) -> str:

@@ -103,6 +103,13 @@ class Family:
         substituted: the count with the numbers (a template).
         call: how the layer is written in code (a template).
         title: the first line of ``lstmdoc count``'s table (a template).
+        mult_adds: the multiply-adds the layer computes (an expression): those of its
+            matrix products and convolutions, for the sizes its arguments give (time
+            steps, positions); ``None`` where the family has no such formula.
+        mult_adds_formula: the mult-adds in words (a template), such as
+            ``steps × 4 × units × (features + units)``.
+        mult_adds_substituted: the same with the numbers (a template).
+        mult_adds_for: what they are for, such as ``for 20 time steps`` (a template).
     """
 
     key: str
@@ -117,6 +124,10 @@ class Family:
     title: str
     requires: tuple[tuple[str, str], ...] = ()
     definitions: tuple[tuple[str, str], ...] = field(default=())
+    mult_adds: str | None = None
+    mult_adds_formula: str = Template("")
+    mult_adds_substituted: str = Template("")
+    mult_adds_for: str = Template("")
 
     def argument(self, name: str) -> Argument:
         """The argument called ``name``."""
@@ -173,6 +184,7 @@ def breakdown(family: Family, arguments: Mapping[str, Any]) -> ParamBreakdown:
                         )
                     )
     given = {argument.name: names[argument.name] for argument in family.arguments}
+    cost = None if compiled.mult_adds is None else expressions.evaluate(compiled.mult_adds, names)
     return ParamBreakdown(
         layer=family.layer,
         framework=family.framework,
@@ -183,6 +195,10 @@ def breakdown(family: Family, arguments: Mapping[str, Any]) -> ParamBreakdown:
         substituted=expressions.render(compiled.substituted, names),
         call=expressions.render(compiled.call, names),
         title=expressions.render(compiled.title, names),
+        mult_adds=None if cost is None else int(cost),
+        mult_adds_formula=expressions.render(compiled.mult_adds_formula, names),
+        mult_adds_substituted=expressions.render(compiled.mult_adds_substituted, names),
+        mult_adds_for=expressions.render(compiled.mult_adds_for, names),
     )
 
 
@@ -220,6 +236,10 @@ def to_json(family: Family) -> dict[str, Any]:
         "substituted": compiled.substituted,
         "call": compiled.call,
         "title": compiled.title,
+        "mult_adds": compiled.mult_adds,
+        "mult_adds_formula": compiled.mult_adds_formula,
+        "mult_adds_substituted": compiled.mult_adds_substituted,
+        "mult_adds_for": compiled.mult_adds_for,
     }
 
 
@@ -238,6 +258,10 @@ class _Compiled:
     substituted: Any
     call: Any
     title: Any
+    mult_adds: Any
+    mult_adds_formula: Any
+    mult_adds_substituted: Any
+    mult_adds_for: Any
 
 
 @functools.cache
@@ -284,6 +308,10 @@ def _compiled(family: Family) -> _Compiled:
         substituted=template(family.substituted),
         call=template(family.call),
         title=template(family.title),
+        mult_adds=None if family.mult_adds is None else expression(family.mult_adds),
+        mult_adds_formula=template(family.mult_adds_formula),
+        mult_adds_substituted=template(family.mult_adds_substituted),
+        mult_adds_for=template(family.mult_adds_for),
     )
 
 

@@ -6,6 +6,7 @@ tests hold each against Keras' own count. See :mod:`lstmdoc.counting.families`.
 
 from __future__ import annotations
 
+from lstmdoc.counting import products
 from lstmdoc.counting.family import Argument, Family, Row, Template, Weights
 from lstmdoc.counting.formulas import AFFINE, CONVOLUTION, DENSE, TABLE
 
@@ -15,6 +16,11 @@ __all__ = ["KERAS_FAMILIES", "KERAS_RECURRENT"]
 
 _UNITS = Argument("units", help="the layer's units (its output size)")
 _FEATURES = Argument("features", help="the size of the last axis of the layer's input")
+_STEPS = products.steps()
+_POSITIONS = products.positions(
+    "the positions the kernel is applied at (the input's axes between the batch and the last, "
+    "such as time steps)"
+)
 _USE_BIAS = Argument("use_bias", "flag", True, "a bias vector", switch="--no-bias")
 _BIDIRECTIONAL = Argument(
     "bidirectional",
@@ -32,7 +38,7 @@ def _keras_recurrent(key: str, layer: str, blocks: int, *, gru: bool = False) ->
     width = f"{blocks} * units" if blocks > 1 else "units"
     words = f"{blocks}·units" if blocks > 1 else "units"
     factor = f"{blocks} × " if blocks > 1 else ""
-    arguments = [_UNITS, _FEATURES, _USE_BIAS]
+    arguments = [_UNITS, _FEATURES, _STEPS, _USE_BIAS]
     if gru:
         arguments.append(
             Argument(
@@ -74,6 +80,7 @@ def _keras_recurrent(key: str, layer: str, blocks: int, *, gru: bool = False) ->
             ("biases", biases),
             ("bias_term", "' + ' + str(biases) if biases else ''"),
             ("twice", "'2 × ' if bidirectional else ''"),
+            ("directions", "2 if bidirectional else 1"),
         ),
         weights=(
             Weights(
@@ -98,6 +105,15 @@ def _keras_recurrent(key: str, layer: str, blocks: int, *, gru: bool = False) ->
             f"{{'Bidirectional(' if bidirectional else ''}}{layer}({title_options})"
             "{')' if bidirectional else ''} on {features} input feature{'' if features == 1 else 's'}"
         ),
+        # Each step multiplies its input by the kernel and the previous output by the
+        # recurrent kernel, all gate blocks at once; the bias and the gates' products are
+        # elementwise, and not counted.
+        mult_adds=f"directions * steps * {blocks} * units * (features + units)",
+        mult_adds_formula=Template(f"{{twice}}steps × {factor}units × (features + units)"),
+        mult_adds_substituted=Template(
+            f"{{twice}}{products.STEPS_TIMES}{factor}{{units}} × ({{features}} + {{units}})"
+        ),
+        mult_adds_for=Template(products.FOR_STEPS),
     )
 
 
@@ -113,7 +129,7 @@ _DENSE = Family(
     framework="Keras",
     layer="Dense",
     summary="keras.layers.Dense",
-    arguments=(_UNITS, _FEATURES, _USE_BIAS),
+    arguments=(_UNITS, _FEATURES, _POSITIONS, _USE_BIAS),
     definitions=(("outputs", "units"), ("inputs", "features"), ("bias", "use_bias")),
     weights=(
         Weights(
@@ -130,9 +146,18 @@ _DENSE = Family(
         "Dense(units={units}, use_bias={use_bias}) on {features} input feature"
         "{'' if features == 1 else 's'}"
     ),
+    mult_adds="positions * units * features",
+    mult_adds_formula=Template("positions × units × features"),
+    mult_adds_substituted=Template(f"{products.POSITIONS_TIMES}{{units}} × {{features}}"),
+    mult_adds_for=Template("at {positions} position{'' if positions == 1 else 's'}"),
 )
 
 # --- Keras: convolutions, embeddings, attention, normalization -------------------------------
+
+
+_OUTPUT_POSITIONS = products.positions(
+    "the output's positions (its sizes between the batch and the channels, multiplied)"
+)
 
 
 def _keras_convolution(rank: int) -> Family:
@@ -152,6 +177,7 @@ def _keras_convolution(rank: int) -> Family:
             ),
             Argument("channels", help="the input's channels (its last axis)"),
             Argument("groups", default=1, help="groups of channels convolved apart"),
+            _OUTPUT_POSITIONS,
             _USE_BIAS,
         ),
         requires=(
@@ -188,6 +214,13 @@ def _keras_convolution(rank: int) -> Family:
             f"{layer}(filters={{filters}}, kernel_size={{kernel_size}}, groups={{groups}}, "
             "use_bias={use_bias}) on {channels} input channel{'' if channels == 1 else 's'}"
         ),
+        # Each output position: every filter over its window of channels / groups inputs.
+        mult_adds="positions * filters * prod(kernel_size) * (channels // groups)",
+        mult_adds_formula=Template("positions × filters × window × channels / groups"),
+        mult_adds_substituted=Template(
+            f"{products.POSITIONS_TIMES}{{filters}} × {{join(kernel_size + [channels // groups], ' × ')}}"
+        ),
+        mult_adds_for=products.AT_OUTPUT_POSITIONS,
     )
 
 
@@ -206,6 +239,10 @@ _EMBEDDING = Family(
     substituted=TABLE,
     call=Template("layers.Embedding({input_dim}, {output_dim})"),
     title=Template("Embedding(input_dim={input_dim}, output_dim={output_dim})"),
+    mult_adds_for=Template("a lookup: no products"),
+    mult_adds="0",
+    mult_adds_formula=products.ZERO,
+    mult_adds_substituted=products.ZERO,
 )
 
 _MULTI_HEAD_ATTENTION = Family(
@@ -227,6 +264,7 @@ _MULTI_HEAD_ATTENTION = Family(
         Argument(
             "use_gate", "flag", False, "a gate on the attention's output", switch="--use-gate"
         ),
+        *products.LENGTHS,
     ),
     definitions=(
         ("open", "'(' if use_bias else ''"),
@@ -302,6 +340,29 @@ _MULTI_HEAD_ATTENTION = Family(
         "use_bias={use_bias}) on a query of {query_features}, a key of {key_features} and a "
         "value of {value_features} features"
     ),
+    # The projections, each at every position of what it projects, then the scores
+    # (QKᵀ: each query position against each key position, per head) and the weighted
+    # sum of the values (weights × V).
+    mult_adds=(
+        "num_heads * (query_length * key_dim * query_features + key_length * key_dim * "
+        "key_features + (query_length * value_dim * query_features if use_gate else 0) + "
+        "key_length * value_dim * value_features + query_length * value_dim * "
+        "output_features + query_length * key_length * (key_dim + value_dim))"
+    ),
+    mult_adds_formula=Template(
+        "heads × (query_length × key_dim × query + key_length × key_dim × key"
+        "{' + query_length × value_dim × query' if use_gate else ''} + key_length × "
+        "value_dim × value + query_length × value_dim × output + query_length × key_length "
+        "× (key_dim + value_dim))"
+    ),
+    mult_adds_substituted=Template(
+        "{num_heads} × ({query_length} × {key_dim} × {query_features} + {key_length} × "
+        "{key_dim} × {key_features}{' + ' + str(query_length) + ' × ' + str(value_dim) + "
+        "' × ' + str(query_features) if use_gate else ''} + {key_length} × {value_dim} × "
+        "{value_features} + {query_length} × {value_dim} × {output_features} + "
+        "{query_length} × {key_length} × ({key_dim} + {value_dim}))"
+    ),
+    mult_adds_for=products.FOR_LENGTHS,
 )
 
 _LAYER_NORMALIZATION = Family(
@@ -342,6 +403,10 @@ _LAYER_NORMALIZATION = Family(
         "LayerNormalization(center={center}, scale={scale}, rms_scaling={rms_scaling}) "
         "over {join(shape, ' × ')} values"
     ),
+    mult_adds_for=Template("elementwise: no products"),
+    mult_adds="0",
+    mult_adds_formula=products.ZERO,
+    mult_adds_substituted=products.ZERO,
 )
 
 _BATCH_NORMALIZATION = Family(
@@ -411,6 +476,10 @@ _BATCH_NORMALIZATION = Family(
     title=Template(
         "BatchNormalization(center={center}, scale={scale}, renorm={renorm}) on {channels} channels"
     ),
+    mult_adds_for=Template("elementwise: no products"),
+    mult_adds="0",
+    mult_adds_formula=products.ZERO,
+    mult_adds_substituted=products.ZERO,
 )
 
 

@@ -7,6 +7,7 @@ Each was read off its class's ``__init__`` in PyTorch 2.13 (``torch/nn/modules/.
 
 from __future__ import annotations
 
+from lstmdoc.counting import products
 from lstmdoc.counting.family import Argument, Family, Row, Template, Weights
 from lstmdoc.counting.formulas import AFFINE, CONVOLUTION, DENSE, TABLE
 
@@ -23,6 +24,14 @@ _TORCH_BIDIRECTIONAL = Argument(
     switch="--bidirectional",
 )
 
+_POSITIONS = products.positions(
+    "the rows the weight is applied to (every axis of the input but the last, batch "
+    "included, multiplied)"
+)
+_OUTPUT_POSITIONS = products.positions(
+    "the output's positions (its batch and its sizes after the channels, multiplied)"
+)
+
 # --- PyTorch ---------------------------------------------------------------------------------
 
 
@@ -35,6 +44,7 @@ def _torch_recurrent(key: str, layer: str, blocks: int) -> Family:
         Argument("num_layers", default=1, help="stacked layers"),
         _BIAS,
         _TORCH_BIDIRECTIONAL,
+        products.steps("time steps of one sequence"),
     ]
     requires: tuple[tuple[str, str], ...] = ()
     if lstm:
@@ -55,6 +65,10 @@ def _torch_recurrent(key: str, layer: str, blocks: int) -> Family:
     one_layer = Template(
         f"{factor}{{hidden_size}} × ({{inputs}} + {{outputs}}{{biases}}){{projection}}"
     )
+    # Each step of each layer and direction: the input and the state fed back, by the
+    # gate blocks; then the projection of h, if any. Biases and gates are elementwise.
+    one_step = Template(f"{factor}{{hidden_size}} × ({{inputs}} + {{outputs}}){{projection}}")
+    two_directions = "'2 × ' + ('(' + {0} + ')' if grouping else {0}) if bidirectional else {0}"
     return Family(
         key=key,
         framework="PyTorch",
@@ -77,6 +91,8 @@ def _torch_recurrent(key: str, layer: str, blocks: int) -> Family:
                 "first",
                 "'2 × ' + ('(' + first + ')' if grouping else first) if bidirectional else first",
             ),
+            ("first_step", one_step),
+            ("first_step", two_directions.format("first_step")),
             ("inputs", "directions * outputs"),
             ("later", one_layer),
             (
@@ -88,6 +104,29 @@ def _torch_recurrent(key: str, layer: str, blocks: int) -> Family:
                 (
                     "'(' + later + ')' if num_layers > 2 and not bidirectional and "
                     f"{projection} else later"
+                ),
+            ),
+            ("later_step", one_step),
+            ("later_step", two_directions.format("later_step")),
+            (
+                "later_step",
+                (
+                    "'(' + later_step + ')' if num_layers > 2 and not bidirectional and "
+                    f"{projection} else later_step"
+                ),
+            ),
+            (
+                "every_step",
+                (
+                    "first_step + ('' if num_layers == 1 else ' + ' + later_step if num_layers == 2 "
+                    "else ' + ' + str(num_layers - 1) + ' × ' + later_step)"
+                ),
+            ),
+            (
+                "every_step",
+                (
+                    f"'(' + every_step + ')' if steps > 1 and (num_layers > 1 or ({projection} "
+                    "and not bidirectional)) else every_step"
                 ),
             ),
         ),
@@ -153,6 +192,18 @@ def _torch_recurrent(key: str, layer: str, blocks: int) -> Family:
             + (", proj_size={proj_size}" if lstm else "")
             + ")"
         ),
+        mult_adds=(
+            f"steps * directions * ({blocks} * hidden_size * (input_size + outputs) + "
+            f"{projection} * hidden_size + (num_layers - 1) * ({blocks} * hidden_size * "
+            f"(directions * outputs + outputs) + {projection} * hidden_size))"
+        ),
+        mult_adds_formula=Template(
+            "steps × {'layers × directions × ' if num_layers > 1 or bidirectional else ''}"
+            f"{{'(' if {projection} else ''}}{factor}hidden_size × (inputs + outputs)"
+            f"{{' + proj_size × hidden_size)' if {projection} else ''}}"
+        ),
+        mult_adds_substituted=Template(products.STEPS_TIMES + "{every_step}"),
+        mult_adds_for=Template("for {steps} time step{'' if steps == 1 else 's'} of one sequence"),
     )
 
 
@@ -172,6 +223,7 @@ _LINEAR = Family(
         Argument("in_features", help="the size of each input", minimum=0),
         Argument("out_features", help="the size of each output", minimum=0),
         _BIAS,
+        _POSITIONS,
     ),
     definitions=(("outputs", "out_features"), ("inputs", "in_features")),
     weights=(
@@ -188,6 +240,10 @@ _LINEAR = Family(
     substituted=DENSE,
     call=Template("nn.Linear({in_features}, {out_features}{'' if bias else ', bias=False'})"),
     title=Template("torch.nn.Linear({in_features}, {out_features}, bias={bias})"),
+    mult_adds="positions * out_features * in_features",
+    mult_adds_formula=Template("positions × out_features × in_features"),
+    mult_adds_substituted=Template(f"{products.POSITIONS_TIMES}{{out_features}} × {{in_features}}"),
+    mult_adds_for=Template("for {positions} row{'' if positions == 1 else 's'} of input"),
 )
 
 
@@ -204,6 +260,7 @@ def _torch_convolution(rank: int) -> Family:
             Argument("kernel_size", "sizes", help="the window", length=rank),
             Argument("groups", default=1, help="groups of channels convolved apart"),
             _BIAS,
+            _OUTPUT_POSITIONS,
         ),
         requires=(
             ("in_channels % groups == 0", "in_channels must be divisible by groups"),
@@ -238,6 +295,14 @@ def _torch_convolution(rank: int) -> Family:
             f"torch.nn.{layer}({{in_channels}}, {{out_channels}}, kernel_size={{kernel_size}}, "
             "groups={groups}, bias={bias})"
         ),
+        # Each output position: every output channel over its window of in / groups inputs.
+        mult_adds="positions * out_channels * prod(kernel_size) * (in_channels // groups)",
+        mult_adds_formula=Template("positions × out_channels × window × in_channels / groups"),
+        mult_adds_substituted=Template(
+            f"{products.POSITIONS_TIMES}{{out_channels}} × "
+            "{join(kernel_size + [in_channels // groups], ' × ')}"
+        ),
+        mult_adds_for=products.AT_OUTPUT_POSITIONS,
     )
 
 
@@ -260,6 +325,10 @@ _TORCH_EMBEDDING = Family(
     substituted=TABLE,
     call=Template("nn.Embedding({num_embeddings}, {embedding_dim})"),
     title=Template("torch.nn.Embedding({num_embeddings}, {embedding_dim})"),
+    mult_adds_for=Template("a lookup: no products"),
+    mult_adds="0",
+    mult_adds_formula=products.ZERO,
+    mult_adds_substituted=products.ZERO,
 )
 
 _TORCH_LAYER_NORM = Family(
@@ -313,6 +382,10 @@ _TORCH_LAYER_NORM = Family(
         "torch.nn.LayerNorm({normalized_shape}, elementwise_affine={elementwise_affine}, "
         "bias={bias})"
     ),
+    mult_adds_for=Template("elementwise: no products"),
+    mult_adds="0",
+    mult_adds_formula=products.ZERO,
+    mult_adds_substituted=products.ZERO,
 )
 
 _TORCH_BATCH_NORM = Family(
@@ -383,6 +456,10 @@ _TORCH_BATCH_NORM = Family(
         "torch.nn.BatchNorm2d({num_features}, affine={affine}, "
         "track_running_stats={track_running_stats}, bias={bias})"
     ),
+    mult_adds_for=Template("elementwise: no products"),
+    mult_adds="0",
+    mult_adds_formula=products.ZERO,
+    mult_adds_substituted=products.ZERO,
 )
 
 

@@ -5,19 +5,25 @@ Read off ``keras/src/layers/attention/`` (``multi_head_attention.py``,
 The attention layers own no weight directly: they build ``EinsumDense``
 projections, each explained beneath them. ``MultiHeadAttention``'s formula is its
 family's in :mod:`lstmdoc.counting.families`, as ``lstmdoc count`` prints it.
+Their mult-adds are their projections', and the two products of attention itself:
+the scores, each query position against each key position (``QKᵀ``), and the
+values weighted by them (weights × V), for every head. Where the query's or the
+key's length is ``None`` these grow with the product of both, so no figure per
+step is given.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from lstmdoc.counting import breakdown
 from lstmdoc.counting.breakdowns import Weight
 from lstmdoc.keras.einsum import einsum_spec, projection_equation
 from lstmdoc.keras.specs import Rule, Shape, Shapes, ints, shape
-from lstmdoc.report.rules import Derivation, Spec
+from lstmdoc.report.costs import summed_cost
+from lstmdoc.report.rules import Cost, Derivation, Spec
 
 __all__ = ["LAYER_RULES"]
 
@@ -70,10 +76,12 @@ def _multi_head_attention(config: Mapping[str, Any], shapes: Shapes) -> Derivati
         use_bias=bias,
         use_gate=gate,
     )
+    axes = config.get("attention_axes")
     return Derivation(
         children=tuple(children),
         compose=lambda _formulas: counted.substituted,
         legend=counted.formula,
+        cost_compose=_attention_products(query, key, axes, heads, key_dim + value_dim),
     )
 
 
@@ -102,7 +110,7 @@ def _grouped_query_attention(config: Mapping[str, Any], shapes: Shapes) -> Deriv
             (None, features),
             "m",
             bias,
-            (None, None, query_heads, head_dim),
+            (None, *query[1:-1], query_heads, head_dim),  # every query position's heads
         )
     )
     # The query heads project the query (and the gate) in and the output out; the
@@ -117,23 +125,78 @@ def _grouped_query_attention(config: Mapping[str, Any], shapes: Shapes) -> Deriv
     )
     if bias:
         formula += f" + {features}"
-    return Derivation(children=tuple(children), compose=lambda _formulas: formula)
+    # Keras repeats each key and value head for the query heads that share it.
+    products = _attention_products(query, key, None, query_heads, 2 * head_dim)
+    return Derivation(
+        children=tuple(children), compose=lambda _formulas: formula, cost_compose=products
+    )
 
 
-def _attention(config: Mapping[str, Any], _shapes: Shapes) -> Derivation:
+def _attention_products(
+    query: Shape, key: Shape, axes: Any, heads: int, width: int
+) -> Callable[[Sequence[Cost]], Cost | None]:
+    """The projections' costs, then QKᵀ and weights × V: ``heads × T × S × (key_dim + value_dim)``.
+
+    ``axes``: MultiHeadAttention's ``attention_axes``, the axes attended over (all
+    between the batch and the features by default); the others are batch-like.
+    """
+    rank = len(query)
+    attended = range(1, rank - 1) if axes is None else [a % rank for a in ints(_listed(axes))]
+    others = [axis for axis in range(1, rank - 1) if axis not in attended]
+    sizes = [query[a] for a in others] + [query[a] for a in attended] + [key[a] for a in attended]
+
+    def compose(projections: Sequence[Cost]) -> Cost | None:
+        if None in sizes:
+            return None  # per step of a length, attention grows with the other length
+        factors = [int(size) for size in sizes if size != 1]
+        products = Cost(
+            heads * math.prod(factors) * width,
+            " × ".join(map(str, [heads, *factors, width])) + " (QKᵀ and weights × V)",
+        )
+        return summed_cost([*projections, products])
+
+    return compose
+
+
+def _listed(value: Any) -> list[Any]:
+    return [value] if isinstance(value, int) else list(value)
+
+
+def _attention(config: Mapping[str, Any], shapes: Shapes) -> Derivation:
     weights = []
     if config["use_scale"]:
         weights.append(Weight("scale", (), True))
     if config["score_mode"] == "concat":
         weights.append(Weight("concat_score_weight", (), True))
-    return Derivation(tuple(weights), " + ".join(["1"] * len(weights)) or "0")
+    # Dot scores are query @ keyᵀ; concat scores are elementwise (a sum of tanh).
+    cost = _weighted_values(shapes, scores=config["score_mode"] == "dot")
+    return Derivation(tuple(weights), " + ".join(["1"] * len(weights)) or "0", cost=cost)
 
 
 def _additive_attention(config: Mapping[str, Any], shapes: Shapes) -> Derivation:
+    cost = _weighted_values(shapes, scores=False)  # additive scores are elementwise
     if not config["use_scale"]:
-        return Derivation(formula="0")
+        return Derivation(formula="0", cost=cost)
     features = int(shape(shapes.first[0])[-1])  # built on [query, value(, key)]: the query's
-    return Derivation((Weight("scale", (features,), True),), f"{features}")
+    return Derivation((Weight("scale", (features,), True),), f"{features}", cost=cost)
+
+
+def _weighted_values(shapes: Shapes, *, scores: bool) -> Cost | None:
+    """Keras' ``Attention`` and ``AdditiveAttention``: weights @ value (and query @ keyᵀ)."""
+    inputs = [shape(item) for item in shapes.first]  # built on [query, value(, key)]
+    query, value = inputs[0], inputs[1]
+    key = inputs[2] if len(inputs) > 2 else value
+    sizes = [query[1], value[1]]
+    if None in sizes or len(query) != 3:
+        return None
+    steps, length = int(query[1]), int(value[1])
+    terms = [(steps, length, int(value[-1]))]
+    if scores:
+        terms.insert(0, (steps, length, int(key[-1])))
+    return Cost(
+        sum(math.prod(term) for term in terms),
+        " + ".join(" × ".join(map(str, term)) for term in terms),
+    )
 
 
 LAYER_RULES: dict[str, Rule] = {

@@ -3,19 +3,25 @@
 Read off ``keras/src/layers/convolutional/`` (``base_conv.py``,
 ``base_conv_transpose.py``, ``base_depthwise_conv.py``, ``base_separable_conv.py``)
 and ``keras/src/layers/rnn/conv_lstm.py``. ``Conv1D``, ``Conv2D`` and ``Conv3D``
-count by their families in :mod:`lstmdoc.counting.families`.
+count by their families in :mod:`lstmdoc.counting.families`, mult-adds included:
+each output position, every filter over its window. A transposed convolution
+spreads each input position over a window of outputs, so its mult-adds are counted
+over the input's positions, as PyTorch's ``FlopCounterMode`` counts them.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 from lstmdoc.counting import breakdown, formulas
 from lstmdoc.counting.breakdowns import Weight
+from lstmdoc.keras import costs
 from lstmdoc.keras.specs import Rule, Shape, Shapes, ints, lora_rank
-from lstmdoc.report.rules import Derivation
+from lstmdoc.report.costs import family_cost
+from lstmdoc.report.rules import Cost, Derivation
 
 __all__ = ["LAYER_RULES", "channels"]
 
@@ -34,12 +40,14 @@ def _conv(config: Mapping[str, Any], shapes: Shapes) -> Derivation:
     inputs = channels(config, shapes.first)
     sizes, window = _window(config)
     filters, groups = int(config["filters"]), int(config.get("groups", 1))
+    positions, open_axis = costs.conv_positions(config, shapes.first)
     counted = breakdown(
         f"conv{len(sizes)}d",
         filters=filters,
         kernel_size=list(sizes),
         channels=inputs,
         groups=groups,
+        positions=positions,
         use_bias=bool(config["use_bias"]),
     )
     rank = lora_rank(config)
@@ -53,7 +61,9 @@ def _conv(config: Mapping[str, Any], shapes: Shapes) -> Derivation:
         ]
         formula += f" + {rank} × ({window} × {inputs // groups} + {filters})"
         legend += " + rank × (window × channels / groups + filters) (LoRA)"
-    return Derivation(tuple(weights), formula, legend=legend)
+    cost = family_cost(counted, costs.POSITION if open_axis else None)
+    cost = costs.lora(cost, rank, math.prod(sizes) * (inputs // groups), filters)
+    return Derivation(tuple(weights), formula, legend=legend, cost=cost)
 
 
 def _conv_transpose(config: Mapping[str, Any], shapes: Shapes) -> Derivation:
@@ -63,7 +73,12 @@ def _conv_transpose(config: Mapping[str, Any], shapes: Shapes) -> Derivation:
     weights = [Weight("kernel", (*sizes, filters, inputs), True)]
     if bias:
         weights.append(Weight("bias", (filters,), True))
-    return Derivation(tuple(weights), formulas.convolution(filters, sizes, inputs, bias=bias))
+    # Each input position, spread over a window of outputs for every filter.
+    spatial = shapes.first[2:] if config["data_format"] == "channels_first" else shapes.first[1:-1]
+    positions, open_axis = costs.known(spatial)
+    cost = _cost(positions, [filters, *sizes, inputs], "input position" if open_axis else None)
+    formula = formulas.convolution(filters, sizes, inputs, bias=bias)
+    return Derivation(tuple(weights), formula, cost=cost)
 
 
 def _depthwise_conv(config: Mapping[str, Any], shapes: Shapes) -> Derivation:
@@ -77,7 +92,9 @@ def _depthwise_conv(config: Mapping[str, Any], shapes: Shapes) -> Derivation:
         weights.append(Weight("bias", (multiplier * inputs,), True))
     formula = formulas.convolution(inputs * multiplier, sizes, inputs, groups=inputs, bias=bias)
     legend = "channels × depth_multiplier × " + ("(window × 1 + 1)" if bias else "window × 1")
-    return Derivation(tuple(weights), formula, legend=legend)
+    positions, open_axis = costs.conv_positions(config, shapes.first)
+    cost = _cost(positions, [inputs * multiplier, *sizes], costs.POSITION if open_axis else None)
+    return Derivation(tuple(weights), formula, legend=legend, cost=cost)
 
 
 def _separable_conv(config: Mapping[str, Any], shapes: Shapes) -> Derivation:
@@ -99,7 +116,12 @@ def _separable_conv(config: Mapping[str, Any], shapes: Shapes) -> Derivation:
         + ("(channels × depth_multiplier + 1)" if bias else "channels × depth_multiplier")
         + " (pointwise)"
     )
-    return Derivation(tuple(weights), f"{depthwise} + {pointwise}", legend=legend)
+    positions, open_axis = costs.conv_positions(config, shapes.first)
+    per = costs.POSITION if open_axis else None
+    first = _cost(positions, [inputs * multiplier, *sizes], per)
+    second = _cost(positions, [filters, inputs * multiplier], per)
+    cost = Cost(first.mult_adds + second.mult_adds, f"{first.formula} + {second.formula}", per)
+    return Derivation(tuple(weights), f"{depthwise} + {pointwise}", legend=legend, cost=cost)
 
 
 def _conv_lstm(config: Mapping[str, Any], shapes: Shapes) -> Derivation:
@@ -107,6 +129,14 @@ def _conv_lstm(config: Mapping[str, Any], shapes: Shapes) -> Derivation:
     inputs = channels(config, shapes.first, first_axis=2)
     sizes, window = _window(config)
     filters = int(config["filters"])
+    # Each step: the input convolved as configured, the state (at the output's sizes)
+    # with "same" padding and stride 1, both for the four gate blocks.
+    steps, per = costs.sequence_steps(shapes.first)
+    positions, open_axis = costs.conv_positions(config, shapes.first, first_axis=2)
+    per = per or (costs.POSITION if open_axis else None)
+    inner = f"4 × {filters} × {window} × ({inputs} + {filters})"
+    step = Cost(4 * filters * math.prod(sizes) * (inputs + filters), inner, per)
+    cost = costs.times(steps, costs.times(positions, step))
     weights = [
         Weight("kernel", (*sizes, inputs, 4 * filters), True),
         Weight("recurrent_kernel", (*sizes, filters, 4 * filters), True),
@@ -116,7 +146,13 @@ def _conv_lstm(config: Mapping[str, Any], shapes: Shapes) -> Derivation:
         formula = f"4 × {filters} × ({window} × ({inputs} + {filters}) + 1)"
     else:
         formula = f"4 × {filters} × {window} × ({inputs} + {filters})"
-    return Derivation(tuple(weights), formula)
+    return Derivation(tuple(weights), formula, cost=cost)
+
+
+def _cost(positions: int, factors: list[int], per: str | None) -> Cost:
+    """``positions × factors``: the same products at each position."""
+    shown = " × ".join(map(str, [positions, *factors] if positions != 1 else factors))
+    return Cost(positions * math.prod(factors), shown, per)
 
 
 LAYER_RULES: dict[str, Rule] = {

@@ -170,9 +170,9 @@ def _explain(saved: SavedModel) -> ModelReport:
     )
     try:
         if registry.is_model(node.spec):
-            rows, notes = walk_members(node, registry.RULES)
+            rows, notes, unshown = walk_members(node, registry.RULES)
         else:
-            rows, notes = walk_layer(node, registry.RULES)
+            rows, notes, unshown = walk_layer(node, registry.RULES)
         unsaved = registry.unsaved(node.spec) if saved.weights is not None else 0
     except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as error:
         raise UnreadableFile(
@@ -203,6 +203,7 @@ def _explain(saved: SavedModel) -> ModelReport:
     return ModelReport(
         model=str(name or config.get("class_name")),
         rows=tuple(rows),
+        unshown=unshown,
         total_params=None if saved.weights is None else saved.weights.model_params + unsaved,
         optimizer=_stored_optimizer(saved, trainable_total(rows)),
         source=str(path),
@@ -218,7 +219,7 @@ def _explain_weights_only(saved: SavedModel) -> ModelReport:
     node = StoredLayer(
         spec, weights, weights.root, "a weights file holds no configuration", inside_custom=True
     )
-    rows, notes = walk_members(node, registry.RULES)
+    rows, notes, _unshown = walk_members(node, registry.RULES)  # nothing computed here
     notes.append(
         "A weights file holds arrays, not the model's configuration: each layer is listed "
         "with the shapes stored for it (recognised as a Keras layer where its group's name "

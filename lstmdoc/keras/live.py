@@ -43,12 +43,13 @@ def explain_model(keras: Any, model: Any) -> ModelReport:
         )
     node = _LiveLayer(keras, model)
     if isinstance(model, keras.Model):
-        rows, notes = walk_members(node, registry.RULES)
+        rows, notes, unshown = walk_members(node, registry.RULES)
     else:
-        rows, notes = walk_layer(node, registry.RULES)
+        rows, notes, unshown = walk_layer(node, registry.RULES)
     return ModelReport(
         model=model.name,
         rows=tuple(rows),
+        unshown=unshown,
         total_params=int(model.count_params()),
         optimizer=_optimizer(model, trainable_total(rows)),
         notes=tuple(notes),

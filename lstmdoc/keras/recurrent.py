@@ -3,7 +3,9 @@
 Read off ``keras/src/layers/rnn/`` (``lstm.py``, ``gru.py``, ``simple_rnn.py``,
 ``rnn.py``, ``stacked_rnn_cells.py``, ``bidirectional.py``, ``time_distributed.py``).
 ``LSTM``, ``GRU`` and ``SimpleRNN``, and their cells, count by their families in
-:mod:`lstmdoc.counting.families`, as ``lstmdoc count`` prints them.
+:mod:`lstmdoc.counting.families`, as ``lstmdoc count`` prints them, mult-adds
+included: a layer's for the time steps of the shape it was built on, a cell's for one
+step, which an ``RNN`` or a ``TimeDistributed`` runs once a step.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from lstmdoc.counting import formulas
 from lstmdoc.counting.families import KERAS_RECURRENT
 from lstmdoc.counting.family import breakdown
 from lstmdoc.keras.core import only, plus
+from lstmdoc.keras.costs import repeated, sequence_steps
 from lstmdoc.keras.specs import Rule, Shapes, spec_of, sublayer
-from lstmdoc.report.rules import Derivation, Spec
+from lstmdoc.report.costs import family_cost
+from lstmdoc.report.rules import Cost, Derivation, Spec
 
 __all__ = ["LAYER_RULES"]
 
@@ -31,15 +35,22 @@ def _recurrent(kind: str) -> Rule:
     family = _FAMILIES[kind]
 
     def rule(config: Mapping[str, Any], shapes: Shapes) -> Derivation:
+        steps, per = sequence_steps(shapes.first)
         arguments = {
             "units": int(config["units"]),
             "features": int(shapes.first[-1]),
+            "steps": steps,
             "use_bias": bool(config["use_bias"]),
         }
         if family.layer == "GRU":
             arguments["reset_after"] = bool(config["reset_after"])
         counted = breakdown(family, arguments)
-        return Derivation(counted.weights, counted.substituted, legend=counted.formula)
+        return Derivation(
+            counted.weights,
+            counted.substituted,
+            legend=counted.formula,
+            cost=family_cost(counted, per),
+        )
 
     return rule
 
@@ -47,7 +58,12 @@ def _recurrent(kind: str) -> Rule:
 def _rnn(config: Mapping[str, Any], shapes: Shapes) -> Derivation:
     sequences = shapes.get("sequences_shape") or shapes.first
     cell = sublayer(config["cell"], (sequences[0], *sequences[2:]))
-    return Derivation(children=(cell,), compose=only, label=f"RNN({cell.class_name})")
+    return Derivation(
+        children=(cell,),
+        compose=only,
+        label=f"RNN({cell.class_name})",
+        cost_compose=repeated(*sequence_steps(sequences)),  # the cell, once a step
+    )
 
 
 def _stacked_cells(config: Mapping[str, Any], shapes: Shapes) -> Derivation:
@@ -74,8 +90,18 @@ def _bidirectional(config: Mapping[str, Any], shapes: Shapes) -> Derivation:
         first, second = formulas_of
         return f"2 × {formulas.grouped(first)}" if first == second else f"{first} + {second}"
 
+    def cost(directions: Sequence[Cost]) -> Cost | None:
+        first, second = directions
+        if first.per != second.per:
+            return None
+        total = first.mult_adds + second.mult_adds
+        return Cost(total, compose([first.formula, second.formula]), first.per)
+
     return Derivation(
-        children=(forward, backward), compose=compose, label=f"Bidirectional({', '.join(names)})"
+        children=(forward, backward),
+        compose=compose,
+        label=f"Bidirectional({', '.join(names)})",
+        cost_compose=cost,
     )
 
 
@@ -97,7 +123,12 @@ def _backward(forward: Spec) -> Spec:
 def _time_distributed(config: Mapping[str, Any], shapes: Shapes) -> Derivation:
     # The wrapped layer sees one time step: the input without its time axis.
     inner = sublayer(config["layer"], (shapes.first[0], *shapes.first[2:]))
-    return Derivation(children=(inner,), compose=only, label=f"TimeDistributed({inner.class_name})")
+    return Derivation(
+        children=(inner,),
+        compose=only,
+        label=f"TimeDistributed({inner.class_name})",
+        cost_compose=repeated(*sequence_steps(shapes.first)),  # the layer, once a step
+    )
 
 
 LAYER_RULES: dict[str, Rule] = {

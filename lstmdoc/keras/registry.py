@@ -22,6 +22,7 @@ file's ``config.json``. Nothing here imports Keras or NumPy.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from lstmdoc.counting.breakdowns import Weight
@@ -31,6 +32,7 @@ from lstmdoc.keras import (
     attention,
     convolutional,
     core,
+    costs,
     normalization,
     preprocessing,
     quantized,
@@ -45,6 +47,7 @@ from lstmdoc.keras.specs import (
     spec_of,
     sublayer,
 )
+from lstmdoc.report.costs import ZERO
 from lstmdoc.report.rules import Derivation, NoFormula, Rules, Spec
 
 __all__ = [
@@ -76,13 +79,19 @@ def derive(spec: Spec) -> Derivation | NoFormula | None:
         return None
     name = ALIASES.get(spec.class_name, spec.class_name)
     if name in WEIGHTLESS:
-        return Derivation(formula="0")
+        # Elementwise, a pooling, a reshape: no products; or products lstmdoc does not derive.
+        return Derivation(formula="0", cost=None if name in costs.UNKNOWN_PRODUCTS else ZERO)
     if name in EXTERNAL_WEIGHTS:
         return NoFormula(EXTERNAL_WEIGHTS[name])
     if name not in LAYER_RULES:
         return None
     rule = _rule(name, spec)
-    return rule if isinstance(rule, NoFormula) else apply(rule, spec)
+    if isinstance(rule, NoFormula):
+        return rule
+    derived = apply(rule, spec)
+    if isinstance(derived, Derivation) and derived.cost is None and name in costs.NO_PRODUCTS:
+        derived = replace(derived, cost=ZERO)
+    return derived
 
 
 def _rule(name: str, spec: Spec) -> Rule | NoFormula:

@@ -51,7 +51,9 @@ def explain_module(module: Any, *, input_size: Any = None, input_data: Any = Non
     as declared.
 
     With ``input_size`` or ``input_data``, the module runs once on that input
-    (:func:`lstmdoc.pytorch.shapes.output_shapes`), and each row shows its output shape.
+    (:func:`lstmdoc.pytorch.shapes.forward_shapes`), and each row shows its output shape
+    and its multiply-adds for that whole input, batch included
+    (:mod:`lstmdoc.pytorch.costs`).
 
     Raises:
         TypeError: ``module`` is not a ``torch.nn.Module``, or ``input_size`` is not
@@ -75,13 +77,13 @@ def explain_module(module: Any, *, input_size: Any = None, input_data: Any = Non
         )
     name = type(module).__name__
     given = input_size is not None or input_data is not None
-    outputs = shapes.output_shapes(module, input_size, input_data) if given else {}
-    node = LiveModule(module, name, shapes=outputs)
+    found = shapes.forward_shapes(module, input_size, input_data) if given else shapes.Pass()
+    node = LiveModule(module, name, shapes=found.outputs, calls=found.calls)
     derived = registry.RULES.derive(node.spec) is not None
     if derived or node.members() is None:
-        rows, notes = walk_layer(node, registry.RULES)
+        rows, notes, unshown = walk_layer(node, registry.RULES)
     else:
-        rows, notes = walk_members(node, registry.RULES)
+        rows, notes, unshown = walk_members(node, registry.RULES)
     total = sum(parameter.numel() for parameter in module.parameters())
     return ModelReport(
         model=name,
@@ -92,6 +94,7 @@ def explain_module(module: Any, *, input_size: Any = None, input_data: Any = Non
         separator=".",
         total_buffer_size=int(sum(buffer.numel() for buffer in module.buffers())),
         input=shapes.describe_input(input_size, input_data) if given else None,
+        unshown=unshown,
     )
 
 
@@ -137,9 +140,9 @@ def _explain_shapes(
     notes: list[str] = []
     root = state_dicts.StoredModule(state_dicts.group(shapes, tied, integers), notes, "")
     if root.recognised:
-        rows, walked = walk_layer(root, _STORED_RULES)
+        rows, walked, _unshown = walk_layer(root, _STORED_RULES)  # no input: no mult-adds
     else:
-        rows, walked = walk_members(root, _STORED_RULES)
+        rows, walked, _unshown = walk_members(root, _STORED_RULES)
     parameters, buffers = root.framework_tensors()
     notes = [
         *notes,

@@ -14,6 +14,7 @@ from typing import Any
 
 from lstmdoc.counting.breakdowns import Weight
 from lstmdoc.pytorch import registry
+from lstmdoc.pytorch.shapes import Call
 from lstmdoc.report.rules import Derivation, LayerNode, Spec
 
 __all__ = ["LiveModule"]
@@ -28,11 +29,18 @@ class LiveModule:
         name: str,
         spec: Spec | None = None,
         shapes: Mapping[int, tuple[int, ...]] | None = None,
+        calls: Mapping[int, Sequence[Call]] | None = None,
     ) -> None:
         self._module = module
         self._name = name
-        self._spec = spec if spec is not None else _spec(module, name)
         self._shapes = shapes or {}
+        self._calls = calls or {}
+        spec = spec if spec is not None else _spec(module, name)
+        ran = self._calls.get(id(module))
+        if ran and spec.build_config is None:  # what its mult-adds are derived from
+            built = {"calls": tuple(ran), "batch_first": getattr(module, "batch_first", None)}
+            spec = replace(spec, build_config=built)
+        self._spec = spec
 
     @property
     def spec(self) -> Spec:
@@ -62,14 +70,18 @@ class LiveModule:
 
     def sublayer(self, spec: Spec) -> LayerNode:
         child = dict(self._module.named_children())[spec.name]
-        return LiveModule(child, spec.name, replace(spec, frozen=_frozen(child)), self._shapes)
+        spec = replace(spec, frozen=_frozen(child))
+        return LiveModule(child, spec.name, spec, self._shapes, self._calls)
 
     def members(self) -> Sequence[LayerNode] | None:
         children = list(self._module.named_children())
         own = list(self._module.named_parameters(recurse=False))
         if not children and own and registry.is_builtin(self.spec):
             return None  # a built-in class with parameters that lstmdoc has no rule for
-        return [LiveModule(child, name, shapes=self._shapes) for name, child in children]
+        return [
+            LiveModule(child, name, shapes=self._shapes, calls=self._calls)
+            for name, child in children
+        ]
 
     def declared_weights(self) -> Sequence[Weight]:
         return [

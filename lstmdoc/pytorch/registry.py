@@ -32,6 +32,7 @@ from lstmdoc.pytorch import (
     activation,
     batchnorm,
     conv,
+    costs,
     linear,
     normalization,
     quantized,
@@ -161,7 +162,8 @@ def derive(spec: Spec) -> Derivation | NoFormula | None:
     if spec.frozen:
         trained = tuple(replace(w, trainable=w.name not in spec.frozen) for w in derivation.weights)
         derivation = replace(derivation, weights=trained)
-    return derivation
+    # What it computed, where it ran on an input the caller gave.
+    return costs.with_cost(spec, derivation)
 
 
 def base_class(cls: type) -> type | None:
@@ -211,5 +213,7 @@ RULES = Rules(
     declared_as="a custom module's own nn.Parameter",
     buffers=True,
     kind="module",
+    # torch.nn's classes without a rule are activations, dropouts, poolings, reshapes.
+    computes_nothing=lambda spec: (spec.module or "").startswith("torch.nn.modules."),
 )
 """PyTorch's rules, as :mod:`lstmdoc.report.walk` walks a live module with them."""

@@ -18,6 +18,7 @@ from typing import Any
 
 from lstmdoc._checks import size
 from lstmdoc.report import html, presentation, text
+from lstmdoc.report.costs import cost_of, summed_cost
 from lstmdoc.report.rows import LayerRow, OptimizerRow, total
 from lstmdoc.report.table import Table
 
@@ -50,6 +51,12 @@ class ModelReport:
         input: the input the rows' output shapes were found by running the model on,
             in words (``"an input of size (1, 20, 1)"``), or ``None``; a Keras
             model's shapes are those it was built for.
+        unshown: the model's own layers left out of ``rows`` for holding nothing,
+            whose mult-adds are not 0: a weightless attention layer's products, or a
+            ``Lambda``'s, which lstmdoc does not derive. :attr:`mult_adds` adds them.
+        rows_sum_mult_adds: whether the depth-0 rows' mult-adds add up to the model's;
+            not in :meth:`largest`, whose rows leave out what the layers holding them
+            compute (a ``TimeDistributed`` runs its layer once a step).
     """
 
     model: str
@@ -62,6 +69,8 @@ class ModelReport:
     separator: str = "/"
     total_buffer_size: int | None = None
     input: str | None = None
+    unshown: tuple[LayerRow, ...] = ()
+    rows_sum_mult_adds: bool = True
 
     @property
     def top_rows(self) -> tuple[LayerRow, ...]:
@@ -87,6 +96,26 @@ class ModelReport:
     def buffer_size(self) -> int | None:
         """lstmdoc's count of buffer values (not parameters), or ``None`` if not known."""
         return total(row.buffer_size for row in self.top_rows)
+
+    @property
+    def mult_adds(self) -> int | None:
+        """The model's multiply-adds, the sum of its depth-0 rows', or ``None`` if one is unknown.
+
+        ``None`` too where the rows' figures are for different things (one per time
+        step, another per sample): see :attr:`mult_adds_per`.
+        """
+        if not self.rows_sum_mult_adds:
+            return None
+        cost = summed_cost([cost_of(row) for row in (*self.top_rows, *self.unshown)])
+        return None if cost is None else cost.mult_adds
+
+    @property
+    def mult_adds_per(self) -> str | None:
+        """What :attr:`mult_adds` is for where a shape left a size open (``"time step"``), else ``None``."""
+        if not self.rows_sum_mult_adds:
+            return None
+        cost = summed_cost([cost_of(row) for row in (*self.top_rows, *self.unshown)])
+        return None if cost is None else cost.per
 
     @property
     def all_derived(self) -> bool:
@@ -123,6 +152,8 @@ class ModelReport:
             "non_trainable_params": self.non_trainable_params,
             "buffer_size": self.buffer_size,
             "total_buffer_size": self.total_buffer_size,
+            "mult_adds": self.mult_adds,
+            "mult_adds_per": self.mult_adds_per,
             "optimizer": None if self.optimizer is None else self.optimizer.to_dict(),
             "all_derived": self.all_derived,
             "agrees": self.agrees,
@@ -182,7 +213,8 @@ class ModelReport:
         """Where the parameters go: every row that holds weights itself, largest first.
 
         Each row is named by its full path and counts only the weights it holds itself,
-        not those of the rows beneath it, so the rows still add up to the total.
+        not those of the rows beneath it, so the rows still add up to the total. A row
+        with rows beneath it has no mult-adds here: its own are not told apart.
         """
         own = []
         for index, row in enumerate(self.rows):
@@ -210,10 +242,14 @@ class ModelReport:
                         formula=" + ".join(str(weight.count) for weight in row.weights),
                         buffer_size=0,
                         framework_buffer_size=0 if row.framework_buffer_size is not None else None,
+                        # Its own weights' share of what it computes is not told apart.
+                        mult_adds=None,
+                        mult_adds_formula=None,
+                        mult_adds_per=None,
                     )
                 )
         own.sort(key=lambda row: -(row.params if row.params is not None else -1))
-        return replace(self, rows=tuple(own))
+        return replace(self, rows=tuple(own), unshown=(), rows_sum_mult_adds=False)
 
 
 def _children(rows: Sequence[LayerRow], index: int) -> list[LayerRow]:

@@ -50,6 +50,12 @@ class Report(Protocol):
     @property
     def buffer_size(self) -> int | None: ...
     @property
+    def mult_adds(self) -> int | None: ...
+    @property
+    def unshown(self) -> tuple[LayerRow, ...]: ...
+    @property
+    def rows_sum_mult_adds(self) -> bool: ...
+    @property
     def agrees(self) -> bool: ...
     @property
     def disagreements(self) -> tuple[LayerRow, ...]: ...
@@ -65,11 +71,15 @@ COLUMNS = (
     "non_trainable",
     "share",
     "output",
+    "mult_adds",
+    "mult_adds_formula",
 )
 """Every column a report can show, in the order shown: the proof first (the formula,
 lstmdoc's count, the framework's, and whether they agree), then the buffers the
 framework's count leaves out, then the trainable split, the share of the total and
-the output shape. On a narrow screen what comes last is what scrolls away."""
+the output shape, then what each layer computes: its multiply-adds, and their
+formula. On a narrow screen what comes last is what scrolls away. The mult-adds are
+shown only when asked for; ``report.to_dict()`` always has them."""
 
 
 def table(report: Report, *, columns: Sequence[str] | None = None, compact: bool = True) -> Table:
@@ -78,8 +88,9 @@ def table(report: Report, *, columns: Sequence[str] | None = None, compact: bool
     Args:
         report: the report.
         columns: the columns to show, of :data:`COLUMNS`; by default all that have
-            something to say, without ``share``, and without ``output`` unless the
-            shapes were found by running the model on an input the caller gave.
+            something to say, without ``share``, ``mult_adds`` and
+            ``mult_adds_formula``, and without ``output`` unless the shapes were found
+            by running the model on an input the caller gave.
         compact: leave out, of the default columns, those that carry nothing the
             others do not: the framework's count where it equals lstmdoc's on every
             row (the check column, headed by the framework's name, says so), the
@@ -100,6 +111,8 @@ def table(report: Report, *, columns: Sequence[str] | None = None, compact: bool
         "non_trainable": Column("non_trainable", "non-trainable", numeric=True),
         "share": Column("share", "share", numeric=True),
         "output": Column("output", "output shape"),
+        "mult_adds": Column("mult_adds", "mult-adds", numeric=True),
+        "mult_adds_formula": Column("mult_adds_formula", "mult-adds formula", wraps=True),
     }
     lines = tuple(_line(report, row, chosen) for row in report.rows)
     totals = {
@@ -109,6 +122,7 @@ def table(report: Report, *, columns: Sequence[str] | None = None, compact: bool
         "trainable": _count(report.trainable_params),
         "non_trainable": _count(report.non_trainable_params),
         "share": "100%" if report.derived_params else "",
+        "mult_adds": _count(report.mult_adds),
     }
     total = Line("total", "", tuple(totals.get(key, "") for key in chosen))
     legend = {row.layer: row.legend for row in report.rows if row.legend}
@@ -117,7 +131,11 @@ def table(report: Report, *, columns: Sequence[str] | None = None, compact: bool
         columns=tuple(headings[key] for key in chosen),
         lines=lines,
         total=total if lines else None,
-        sentences=(*_optimizer_sentences(report), *_verdict(report)),
+        sentences=(
+            *_optimizer_sentences(report),
+            *_verdict(report),
+            *(_cost_sentences(report) if _COSTS & set(chosen) else ()),
+        ),
         legend=tuple(legend.items()),
     )
 
@@ -195,7 +213,7 @@ def _chosen(report: Report, columns: Sequence[str] | None, *, compact: bool) -> 
             )
         return list(dict.fromkeys(columns))
     rows = report.rows
-    chosen = [column for column in COLUMNS if column != "share"]
+    chosen = [column for column in COLUMNS if column != "share" and column not in _COSTS]
     if report.input is None or all(row.output_shape is None for row in rows):
         chosen.remove("output")  # shown by default only for an input the caller gave
     if not any(row.buffer_size or row.framework_buffer_size for row in rows):
@@ -224,6 +242,8 @@ def _line(report: Report, row: LayerRow, chosen: Sequence[str]) -> Line:
         "non_trainable": _count(row.non_trainable_params),
         "share": _share(row.params, total),
         "output": "" if row.output_shape is None else _shape(row.output_shape),
+        "mult_adds": _count(row.mult_adds),
+        "mult_adds_formula": row.mult_adds_formula or "-",
     }
     return Line(
         name,
@@ -293,6 +313,73 @@ def _verdict(report: Report) -> list[str]:
     elif not disagreements and not unknown and all(row.agrees for row in report.rows):
         lines.append(f"Every count agrees with {report.framework}.")
     return lines
+
+
+_COSTS = {"mult_adds", "mult_adds_formula"}
+
+
+def _cost_sentences(report: Report) -> list[str]:
+    """What the mult-adds columns count, and for what input."""
+    rows = [row for row in report.rows if row.mult_adds is not None]
+    if report.framework == "PyTorch":
+        given = f"for {report.input}, batch included" if report.input else None
+    else:
+        given = "per sample, for the input shape each layer was built on"
+    if given is None:
+        where = (
+            "run the module on an input (input_size or input_data) to derive them"
+            if report.source is None
+            else "the file records no input shape"
+        )
+        return [f"Mult-adds are not derived: {where}."]
+    if not rows:
+        return ["Mult-adds are not derived for any layer here."]
+    open_rows = [f"{row.name} ({row.mult_adds_per})" for row in rows if row.mult_adds_per]
+    sentences = [
+        (
+            f"Mult-adds: the multiply-adds of each layer's matrix products and convolutions, "
+            f"{given}; elementwise work (activations, bias additions, gate products) is not "
+            "counted, and PyTorch's FlopCounterMode counts 2 FLOPs for each multiply-add."
+        )
+    ]
+    if open_rows:
+        sentence = (
+            "Where the built shape leaves a size open (any length), the figure is for one step "
+            f"of it: {', '.join(open_rows)}."
+        )
+        top = [row for row in report.rows if row.depth == 0]
+        summed = report.rows_sum_mult_adds and report.mult_adds is None
+        if summed and all(row.mult_adds is not None for row in top):
+            sentence += " The total is not given: the layers' figures are for different things."
+        sentences.append(sentence)
+    unknown = [
+        f"{row.name} ({row.layer})"
+        for row in (*report.rows, *report.unshown)
+        if row.depth == 0 and row.mult_adds is None
+    ]
+    if not report.rows_sum_mult_adds:
+        sentences.append(
+            "The total is not given: each row counts what its layer computes itself, "
+            "without what the layers holding it add (a TimeDistributed's steps, attention's "
+            "scores)."
+        )
+    elif report.mult_adds is None and unknown:
+        named = ", ".join(unknown[:3]) + (", …" if len(unknown) > 3 else "")
+        sentences.append(
+            f"The total is not given: lstmdoc does not derive the mult-adds of {named}."
+        )
+    custom = [row.name for row in rows if row.basis == "sum" and row.layer not in _CONTAINERS]
+    if custom:
+        named = ", ".join(custom[:3]) + (", …" if len(custom) > 3 else "")
+        sentences.append(
+            "A custom layer's figure is that of the layers it holds; what its own code "
+            f"computes beside them is not seen: {named}."
+        )
+    return sentences
+
+
+_CONTAINERS = {"Sequential", "Functional", "Model", "ModuleList", "ModuleDict"}
+"""Classes whose own code only runs the layers they hold."""
 
 
 def _optimizer_sentences(report: Report) -> Sequence[str]:

@@ -68,6 +68,13 @@ class LayerRow:
         shared: the weights of this row counted in another, each as its name and the
             place it was first met (a tied weight); a whole layer met before is
             ``("", place)``. The framework counts them once, there, and so does lstmdoc.
+        mult_adds: the multiply-adds of the layer's matrix products and convolutions,
+            and of the layers beneath it (:class:`lstmdoc.report.rules.Cost`), for a
+            Keras layer per sample of the shape it was built on, for a PyTorch module
+            for the whole input it ran on; ``None`` where lstmdoc does not derive them.
+        mult_adds_formula: the mult-adds with this layer's numbers, where derived.
+        mult_adds_per: what the mult-adds are for where the shape left a size open,
+            such as ``"time step"``; ``None`` where they are for the whole input.
     """
 
     name: str
@@ -88,6 +95,9 @@ class LayerRow:
     shared: tuple[tuple[str, str], ...] = ()
     legend: str | None = None
     output_shape: tuple[int | None, ...] | None = None
+    mult_adds: int | None = None
+    mult_adds_formula: str | None = None
+    mult_adds_per: str | None = None
 
     @property
     def agrees(self) -> bool:
@@ -150,6 +160,9 @@ class LayerRow:
             "legend": self.legend,
             "output_shape": None if self.output_shape is None else list(self.output_shape),
             "shared": [{"weight": name, "with": place} for name, place in self.shared],
+            "mult_adds": self.mult_adds,
+            "mult_adds_formula": self.mult_adds_formula,
+            "mult_adds_per": self.mult_adds_per,
         }
 
 

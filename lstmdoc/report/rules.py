@@ -2,8 +2,10 @@
 
 A framework is a :class:`Rules`: how to derive a layer's weights from its
 :class:`Spec` (a :class:`Derivation`, or a :class:`NoFormula` that says why not),
-and what it calls things. A :class:`LayerNode` is one layer as the walk of
-:mod:`lstmdoc.report.walk` sees it, whichever framework and whether live or saved.
+and what it calls things. A derivation may also say what the layer computes, for
+the input it was built on or ran on: a :class:`Cost`, its multiply-adds. A
+:class:`LayerNode` is one layer as the walk of :mod:`lstmdoc.report.walk` sees it,
+whichever framework and whether live or saved.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any, Protocol
 from lstmdoc.counting.breakdowns import Weight
 from lstmdoc.report.sharing import Tensors
 
-__all__ = ["Derivation", "LayerNode", "NoFormula", "Rules", "Spec"]
+__all__ = ["Cost", "Derivation", "LayerNode", "NoFormula", "Rules", "Spec"]
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,9 @@ class Spec:
         module: the module the class is defined in, such as ``"keras.layers"``, or
             ``None`` where not known; a user's class has a module of its own.
         config: the configuration, or constructor arguments, by the framework's names.
-        build_config: for Keras, the input shapes the layer was built on.
+        build_config: for Keras, the input shapes the layer was built on; for a
+            PyTorch module, the shapes it was called with and returned in a forward
+            pass on an input the caller gave (:mod:`lstmdoc.pytorch.shapes`), if any.
         registered_name: for Keras, the name a custom class is registered under.
         label: the class as shown, where it is not the class name (a state_dict's
             class, read back as its constructor call, such as ``LSTM(1, 20)``).
@@ -63,6 +67,28 @@ class Spec:
 
 
 @dataclass(frozen=True)
+class Cost:
+    """What a layer computes: the multiply-adds of its matrix products and convolutions.
+
+    One multiply-add is one product added to a sum, as in each output of ``x @ W``;
+    elementwise work (activations, bias additions, the gates' products) is not
+    counted. This is the convention of PyTorch's ``torch.utils.flop_counter``,
+    whose ``FlopCounterMode`` counts two FLOPs for each multiply-add.
+
+    Attributes:
+        mult_adds: the multiply-adds.
+        formula: the same with this layer's numbers, such as ``20 × 4 × 20 × (1 + 20)``.
+        per: what the figure is for where the input's shape left a size open: such
+            as ``"time step"`` for a Keras layer built on ``(None, None, 8)``;
+            ``None`` where it is for the whole input (one sample, for a Keras layer).
+    """
+
+    mult_adds: int
+    formula: str
+    per: str | None = None
+
+
+@dataclass(frozen=True)
 class Derivation:
     """What a layer creates: its own weights, and the layers it builds inside itself.
 
@@ -81,6 +107,11 @@ class Derivation:
         note: what to know about the layer that its weights do not say, such as how a
             quantized layer stores them, or where the framework keeps values it does
             not count; shown on its row and under the table.
+        cost: the multiply-adds the layer computes itself, for the shapes in its
+            spec, where the rule derives them; the layers it builds add theirs.
+        cost_compose: for a layer that builds others, its cost from theirs, where it
+            is not its own plus theirs (a ``TimeDistributed`` runs its layer once a
+            step); ``None`` from it where the rule cannot tell.
     """
 
     weights: tuple[Weight, ...] = ()
@@ -91,6 +122,8 @@ class Derivation:
     buffers: tuple[Weight, ...] = ()
     legend: str | None = None
     note: str | None = None
+    cost: Cost | None = None
+    cost_compose: Callable[[Sequence[Cost]], Cost | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +151,10 @@ class Rules:
         buffers: whether the framework keeps buffers apart from parameters
             (PyTorch does; Keras counts every variable as a parameter).
         kind: what the framework calls a layer, for "the same layer as ...".
+        computes_nothing: whether a class without a rule, holding no layers, is known
+            to multiply nothing (PyTorch's own activations, dropouts and poolings);
+            ``None``: no such class is known, and such a layer's mult-adds, its own
+            code's, are not derived.
     """
 
     framework: str
@@ -128,6 +165,7 @@ class Rules:
     declared_as: str
     buffers: bool = False
     kind: str = "layer"
+    computes_nothing: Callable[[Spec], bool] | None = None
 
 
 class LayerNode(Protocol):

@@ -17,8 +17,8 @@ class Column:
     """One column after the layer's name and class.
 
     Attributes:
-        key: what it shows: ``"formula"``, ``"params"``, ``"framework"``, ``"check"``,
-            ``"buffers"``, ``"trainable"``, ``"non_trainable"``, ``"share"`` or ``"output"``.
+        key: what it shows, one of :data:`lstmdoc.report.presentation.COLUMNS`, such as
+            ``"formula"``, ``"params"``, ``"check"`` or ``"mult_adds"``.
         title: its heading, such as ``"formula"`` or ``"Keras"``.
         numeric: whether its cells are numbers (set right-aligned).
         wraps: whether a long cell may break onto more lines (a formula).

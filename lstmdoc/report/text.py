@@ -28,21 +28,26 @@ _GAP = 2  # spaces between columns, and before the first
 # and everything narrows further.
 _STAGES: tuple[tuple[str, int], ...] = (
     ("formula", 28),
+    ("mult_adds_formula", 28),
     ("class", 16),
     ("name", 18),
     ("drop trainable", 0),
     ("formula", 16),
+    ("mult_adds_formula", 16),
     ("class", 10),
     ("name", 12),
     ("wrap headings", 0),
     ("check", 8),
     ("formula", 10),
+    ("mult_adds_formula", 10),
     ("class", 6),
     ("name", 8),
     ("formula", 8),
+    ("mult_adds_formula", 8),
     ("name", 6),
     ("class", 5),
 )
+_FORMULAS = {"formula", "mult_adds_formula"}  # the columns that wrap between their terms
 
 
 def terminal_width() -> int:
@@ -81,7 +86,7 @@ def render(table: Table, width: int | None = None) -> str:
                 del values[drop]
         elif stage == "wrap headings":  # a heading may take two lines: non- / trainable
             for column, kind in enumerate(kinds):
-                if kind not in {"name", "class", "formula"}:
+                if kind not in {"name", "class", *_FORMULAS}:
                     widest = max(len(row[column]) for row in cells)
                     words = header[column].replace("-", "- ").split()
                     widths[column] = max(widest, *map(len, words))
@@ -129,7 +134,7 @@ def _row(
     """One table row as lines: the formula wrapped beneath, names and classes cut short."""
     columns: list[list[str]] = []
     for cell, width, kind in zip(cells, widths, kinds, strict=True):
-        if kind in {"formula", "check"} and len(cell) > width:
+        if kind in {*_FORMULAS, "check"} and len(cell) > width:
             columns.append(_wrap_formula(cell, width))
         elif len(cell) > width and kind == "name":
             columns.append([_middle_cut(cell, width)])

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, replace
 
 from lstmdoc.counting.breakdowns import Weight
 from lstmdoc.counting.formulas import shape_formula, summed
+from lstmdoc.report.costs import cost_of, derived_cost, summed_cost, with_cost
 from lstmdoc.report.rows import LayerRow
 from lstmdoc.report.rules import Derivation, LayerNode, NoFormula, Rules, Spec
 from lstmdoc.report.sharing import Claims
@@ -134,6 +135,7 @@ class _Walk:
             or [self._nothing(child, inside, depth + 1)]
             for child in derivation.children
         ]
+        weights: Sequence[Weight] = ()
         if node.spec.subclass:  # what a subclass adds, beneath what its base class makes
             weights, members = node.added(derivation)
             groups += [self.rows(member, inside, depth + 1, trainable) for member in members]
@@ -187,6 +189,7 @@ class _Walk:
             head = replace(
                 head, shared=tuple(shared), note=f"shared, and counted where first met: {where}"
             )
+        head = with_cost(head, derived_cost(derivation, built, added, adds_weights=bool(weights)))
         return [head, *(row for group in groups for row in group)]
 
     def _container(
@@ -218,6 +221,14 @@ class _Walk:
             basis="sum",
             buffers=tuple(node.declared_buffers() or ()),
         )
+        # A custom layer's own weights are used by its own code, which no rule reads; so
+        # is the input of one that holds no layers, unless its class is known to compute
+        # nothing (PyTorch's ReLU, Dropout, ...).
+        own = bool(node.declared_weights())
+        known = self.rules.computes_nothing
+        code = not heads and not (known is not None and known(node.spec))
+        unread = own or code
+        head = with_cost(head, None if unread else summed_cost([cost_of(row) for row in heads]))
         return [head, *(row for group in inner for row in group)]
 
     def _declared(
@@ -340,22 +351,38 @@ class _Walk:
         )
 
 
-def walk_members(node: LayerNode, rules: Rules) -> tuple[list[LayerRow], list[str]]:
-    """Return the rows of a model's layers (depth 0 and below) and the notes about them.
+def walk_members(
+    node: LayerNode, rules: Rules
+) -> tuple[list[LayerRow], list[str], tuple[LayerRow, ...]]:
+    """Return the rows of a model's layers (depth 0 and below), the notes, and the unshown.
 
     Rows of layers without weights or buffers are left out, unless the framework
-    counts some that lstmdoc does not.
+    counts some that lstmdoc does not. The unshown are those of the model's own
+    layers left out whose mult-adds are not 0 (a ``Lambda``'s, not derived): the
+    model's total needs them.
     """
     walk = _Walk(rules)
     rows = walk.members(node, 0, node.spec.config.get("trainable", True) is not False)
-    return _shown(rows), walk.sentences()
+    shown = _shown(rows)
+    return shown, walk.sentences(), _unshown(rows, shown)
 
 
-def walk_layer(node: LayerNode, rules: Rules) -> tuple[list[LayerRow], list[str]]:
-    """Return the rows of a single layer (depth 0) and what is inside it."""
+def walk_layer(
+    node: LayerNode, rules: Rules
+) -> tuple[list[LayerRow], list[str], tuple[LayerRow, ...]]:
+    """Return the rows of a single layer (depth 0) and what is inside it, as :func:`walk_members`."""
     walk = _Walk(rules)
     rows = walk.rows(node, "", 0, True)
-    return _shown(rows), walk.sentences()
+    shown = _shown(rows)
+    return shown, walk.sentences(), _unshown(rows, shown)
+
+
+def _unshown(rows: Sequence[LayerRow], shown: Sequence[LayerRow]) -> tuple[LayerRow, ...]:
+    """The model's own layers left out whose mult-adds are not 0: unknown, or products."""
+    kept = {id(row) for row in shown}
+    return tuple(
+        row for row in rows if row.depth == 0 and id(row) not in kept and row.mult_adds != 0
+    )
 
 
 # --- private helpers ----------------------------------------------------------------------
@@ -434,8 +461,10 @@ def _shown(rows: Sequence[LayerRow]) -> list[LayerRow]:
     """The rows worth showing: those that hold something, and the rows above them.
 
     A layer without weights or buffers is left out, unless a row beneath it is shown
-    (a shared layer's second place, inside an otherwise empty container), or the
-    framework counts something lstmdoc does not. One pass, from the last row up.
+    (a shared layer's second place, inside an otherwise empty container), the
+    framework counts something lstmdoc does not. What a layer left out computes is
+    not lost: a container's figure sums all its layers', and the model's total those
+    of :func:`_unshown` too. One pass, from the last row up.
     """
     shown = []
     below: dict[int, bool] = {}  # by depth: whether a row beneath, not yet claimed, is shown

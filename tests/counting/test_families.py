@@ -239,3 +239,88 @@ class TestEveryFamily:
             counting.breakdown("lstm", units=1)
         with pytest.raises(ValueError, match=r"groups \(2\) must divide the channels \(3\)"):
             counting.breakdown("conv2d", filters=2, kernel_size=3, channels=3, groups=2)
+
+
+class TestMultAdds:
+    @pytest.mark.parametrize(
+        ("key", "arguments", "expected", "substituted"),
+        [
+            # The issue's LSTM: 20 steps × 4 gate blocks × 20 units × (1 feature + 20 units).
+            ("lstm", {"units": 20, "features": 1, "steps": 20}, 33_600, "20 × 4 × 20 × (1 + 20)"),
+            ("lstm", {"units": 20, "features": 1}, 1_680, "4 × 20 × (1 + 20)"),
+            (
+                "lstm",
+                {"units": 3, "features": 2, "steps": 5, "bidirectional": True},
+                2 * 5 * 4 * 3 * 5,
+                "2 × 5 × 4 × 3 × (2 + 3)",
+            ),
+            ("gru", {"units": 4, "features": 3, "steps": 7}, 7 * 3 * 4 * 7, "7 × 3 × 4 × (3 + 4)"),
+            ("simple-rnn", {"units": 4, "features": 3}, 28, "4 × (3 + 4)"),
+            ("dense", {"units": 5, "features": 8, "positions": 7}, 280, "7 × 5 × 8"),
+            (
+                "conv2d",
+                {"filters": 8, "kernel_size": [3, 3], "channels": 4, "groups": 2, "positions": 100},
+                100 * 8 * 3 * 3 * 2,
+                "100 × 8 × 3 × 3 × 2",
+            ),
+            (
+                "multi-head-attention",
+                {
+                    "num_heads": 2,
+                    "key_dim": 4,
+                    "query_features": 16,
+                    "query_length": 10,
+                    "key_length": 12,
+                },
+                2 * (10 * 4 * 16 + 2 * 12 * 4 * 16 + 10 * 4 * 16 + 10 * 12 * (4 + 4)),
+                None,
+            ),
+            ("embedding", {"input_dim": 10, "output_dim": 3}, 0, "0"),
+            # Per layer and direction, each step: 4 × 8 × (inputs + 4) and the projection 4 × 8.
+            (
+                "torch-lstm",
+                {
+                    "input_size": 3,
+                    "hidden_size": 8,
+                    "num_layers": 2,
+                    "bidirectional": True,
+                    "proj_size": 4,
+                    "steps": 5,
+                },
+                5 * (2 * (4 * 8 * (3 + 4) + 4 * 8) + 2 * (4 * 8 * (8 + 4) + 4 * 8)),
+                None,
+            ),
+            (
+                "torch-linear",
+                {"in_features": 6, "out_features": 5, "positions": 3},
+                90,
+                "3 × 5 × 6",
+            ),
+        ],
+    )
+    def test_each_family_gives_the_hand_derived_figure(self, key, arguments, expected, substituted):
+        """A family's mult-adds are the number derived by hand, and its formula evaluates to them."""
+        counted = counting.breakdown(key, **arguments)
+        assert counted.mult_adds == expected
+        assert evaluate(counted.mult_adds_substituted) == expected
+        if substituted is not None:
+            assert counted.mult_adds_substituted == substituted
+        assert counted.to_dict()["mult_adds"] == expected
+
+    def test_the_cost_line_states_flops_as_twice_the_mult_adds(self):
+        """The line lstmdoc count prints: what the figure is for, its formula, and the FLOPs."""
+        counted = counting.breakdown("lstm", units=20, features=1, steps=20)
+        assert counted.cost_line == (
+            "Mult-adds for 20 time steps: 20 × 4 × 20 × (1 + 20) = 33,600 (67,200 FLOPs)"
+        )
+        assert counting.breakdown("embedding", input_dim=4, output_dim=2).cost_line == (
+            "Mult-adds: 0 (a lookup: no products)"
+        )
+
+    def test_the_count_does_not_depend_on_the_steps(self):
+        """Steps and positions change the mult-adds, never the parameter count."""
+        one = counting.breakdown("lstm", units=20, features=1)
+        many = counting.breakdown("lstm", units=20, features=1, steps=50)
+        assert one.total == many.total == 1_760
+        assert one.mult_adds is not None
+        assert many.mult_adds == 50 * one.mult_adds

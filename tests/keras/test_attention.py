@@ -122,6 +122,9 @@ class TestAttention:
         expected = int(use_scale) + int(score_mode == "concat")
         assert report.derived_params == model.count_params() == expected
         assert len(report.rows) == (1 if expected else 0)
+        # Shown or not, it computes weights × V (5 × 7 × 6), and with dot scores
+        # query @ keyᵀ too; concat scores are a sum of tanh, elementwise.
+        assert report.mult_adds == 5 * 7 * 6 * (2 if score_mode == "dot" else 1)
 
     @pytest.mark.parametrize("use_scale", [True, False])
     def test_additive_attention(self, use_scale):

@@ -113,7 +113,9 @@ def box(name: str, *inside: Node, own: Sequence[Weight] = ()) -> Node:
 class TestContainers:
     def test_a_container_adds_up_the_rows_beneath(self):
         """A box's row is the sum of its layers, each one level deeper, its formula their sum."""
-        rows, _ = walk_members(box("model", box("block", leaf("a", 3), leaf("b", 4))), RULES)
+        rows, _, _unshown = walk_members(
+            box("model", box("block", leaf("a", 3), leaf("b", 4))), RULES
+        )
         assert [(row.name, row.depth, row.params) for row in rows] == [
             ("block", 0, 7),
             ("block/a", 1, 3),
@@ -125,14 +127,16 @@ class TestContainers:
 
     def test_more_than_six_terms_are_named_by_count(self):
         """Seven layers beneath are summed as "7 rows: " and their first and last counts."""
-        rows, _ = walk_layer(box("block", *(leaf(f"l{i}", i + 1) for i in range(7))), RULES)
+        rows, _, _unshown = walk_layer(
+            box("block", *(leaf(f"l{i}", i + 1) for i in range(7))), RULES
+        )
         assert rows[0].formula == "7 rows: 1 + 2 + … + 7"
         assert rows[0].params == 28
 
     def test_an_underived_layer_leaves_its_container_underived(self):
         """One layer without a formula leaves the box's count, and formula, unknown; a note says why."""
         odd = Node(Spec("Odd", config={"name": "odd"}), 5)
-        rows, notes = walk_layer(box("block", leaf("a", 3), odd), RULES)
+        rows, notes, _unshown = walk_layer(box("block", leaf("a", 3), odd), RULES)
         block, _, row = rows
         assert (row.params, row.check, row.framework_params) == (None, "not derived", 5)
         assert (block.params, block.formula, block.derived) == (None, None, False)
@@ -141,13 +145,15 @@ class TestContainers:
     def test_a_custom_class_with_nothing_to_walk_is_listed_with_the_framework_count(self):
         """A class with no rule and no members is a row of its own, with the reason."""
         custom = Node(Spec("Mine", config={"name": "mine"}), 9, inside=None)
-        rows, notes = walk_layer(custom, RULES)
+        rows, notes, _unshown = walk_layer(custom, RULES)
         assert (rows[0].params, rows[0].framework_params) == (None, 9)
         assert notes == ["mine (Mine): a toy cannot look inside it."]
 
     def test_declared_weights_are_rows_and_are_named_in_a_note(self):
         """A box's own weights are rows counted from their shapes, and the note says whose."""
-        rows, notes = walk_layer(box("block", leaf("a", 3), own=[Weight("scale", (2, 2))]), RULES)
+        rows, notes, _unshown = walk_layer(
+            box("block", leaf("a", 3), own=[Weight("scale", (2, 2))]), RULES
+        )
         assert [(row.name, row.layer, row.params, row.basis) for row in rows] == [
             ("block", "Box", 7, "sum"),
             ("block/a", "Leaf", 3, "formula"),
@@ -159,7 +165,7 @@ class TestContainers:
         """trainable=False on a box makes every count beneath it non-trainable."""
         frozen = box("block", leaf("a", 3))
         frozen.spec = Spec("Box", config={"name": "block", "trainable": False})
-        rows, _ = walk_members(box("model", frozen), RULES)
+        rows, _, _unshown = walk_members(box("model", frozen), RULES)
         assert [(row.trainable_params, row.non_trainable_params) for row in rows] == [
             (0, 3),
             (0, 3),
@@ -170,7 +176,7 @@ class TestNotes:
     def test_a_rules_note_is_on_the_row_and_under_the_table(self):
         """A derivation's note goes on its row, and, with the row's name, into the notes."""
         packed = Node(Spec("Packed", config={"name": "packed"}), 0)
-        rows, notes = walk_members(box("model", leaf("a", 3), packed), RULES)
+        rows, notes, _unshown = walk_members(box("model", leaf("a", 3), packed), RULES)
         assert [(row.name, row.params, row.check) for row in rows] == [
             ("a", 3, "ok"),
             ("packed", 0, "ok"),
@@ -180,7 +186,9 @@ class TestNotes:
 
     def test_a_row_of_nothing_is_kept_for_its_note(self):
         """A layer that adds 0, and that the framework counts as 0, is shown if it has a note."""
-        rows, _ = walk_layer(box("block", Node(Spec("Packed", config={"name": "p"}), 0)), RULES)
+        rows, _, _unshown = walk_layer(
+            box("block", Node(Spec("Packed", config={"name": "p"}), 0)), RULES
+        )
         assert [row.name for row in rows] == ["block", "block/p"]
 
 
@@ -197,7 +205,7 @@ class TestSharing:
     def test_a_tied_weight_counts_once_where_it_is_first_met(self):
         """Two layers holding one tensor: the first counts it, the second adds 0 and says where."""
         model = box("model", leaf("embedding", 40, tensor="E"), leaf("head", 40, tensor="E"))
-        rows, _ = walk_members(model, RULES)
+        rows, _, _unshown = walk_members(model, RULES)
         embedding, head = rows
         assert (embedding.params, embedding.framework_params, embedding.check) == (40, 40, "ok")
         assert (head.params, head.framework_params, head.check) == (0, 0, "shared")
@@ -210,7 +218,7 @@ class TestSharing:
         shared.key = "dense"
         inner = box("inner", shared)
         inner.key = "inner"
-        rows, _ = walk_members(box("outer", inner, shared), RULES)
+        rows, _, _unshown = walk_members(box("outer", inner, shared), RULES)
         assert [(row.name, row.params, row.framework_params, row.check) for row in rows] == [
             ("inner", 20, 20, "ok"),
             ("inner/dense", 20, 20, "ok"),
@@ -221,5 +229,5 @@ class TestSharing:
     def test_a_weightless_layer_held_twice_shows_nothing(self):
         """A shared layer without weights needs no row in either place."""
         empty = Node(Spec("Leaf", config={"name": "act", "size": 0}), 0, key="act")
-        rows, _ = walk_members(box("model", leaf("a", 3), empty, empty), RULES)
+        rows, _, _unshown = walk_members(box("model", leaf("a", 3), empty, empty), RULES)
         assert [row.name for row in rows] == ["a"]
