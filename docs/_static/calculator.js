@@ -209,7 +209,24 @@
       formula: render(family.formula, names),
       substituted: render(family.substituted, names),
       call: render(family.call, names),
+      multAdds: family.mult_adds === null ? null : evaluate(family.mult_adds, names),
+      multAddsSubstituted: render(family.mult_adds_substituted, names),
+      multAddsFor: render(family.mult_adds_for, names),
     };
+  }
+
+  /* The mult-adds line that lstmdoc count prints under the count (Breakdown.cost_line),
+     or "" where the family has no formula for them. */
+  function costLine(result) {
+    if (result.multAdds === null) {
+      return "";
+    }
+    if (result.multAdds === 0) {
+      return result.multAddsFor ? "Mult-adds: 0 (" + result.multAddsFor + ")" : "Mult-adds: 0";
+    }
+    var what = result.multAddsFor ? " " + result.multAddsFor : "";
+    return "Mult-adds" + what + ": " + result.multAddsSubstituted + " = " + grouped(result.multAdds) +
+      " (" + grouped(2 * result.multAdds) + " FLOPs)";
   }
 
   /* --- the form ---------------------------------------------------------------------- */
@@ -295,6 +312,7 @@
     var body = derivation.querySelector("tbody");
     var equation = form.querySelector(".param-calculator__equation");
     var code = form.querySelector(".param-calculator__code");
+    var cost = form.querySelector(".param-calculator__cost");
     var kept = {}; // what the reader typed, by argument name, kept across layer types
     var built = null; // the family whose fields the form shows
 
@@ -413,7 +431,8 @@
         showError(error instanceof RangeError ? error.message + "." : "These sizes cannot be counted.", []);
         return;
       }
-      if (!Number.isSafeInteger(result.total) || !result.weights.concat(result.buffers).every(function (weight) { return Number.isSafeInteger(weight.count); })) {
+      if (!Number.isSafeInteger(result.total) || !result.weights.concat(result.buffers).every(function (weight) { return Number.isSafeInteger(weight.count); }) ||
+          (result.multAdds !== null && !Number.isSafeInteger(2 * result.multAdds))) {
         showError("That many parameters cannot be counted exactly here: try lstmdoc count.", []);
         return;
       }
@@ -431,6 +450,8 @@
       });
       equation.textContent = result.formula + " = " + result.substituted + " = " + grouped(result.total);
       code.textContent = result.call;
+      cost.textContent = costLine(result);
+      cost.hidden = cost.textContent === "";
       total.textContent = grouped(result.total);
       summary.hidden = false;
       derivation.hidden = false;

@@ -95,7 +95,7 @@ def test_offers_every_family_of_lstmdoc_count(calculator):
 
 @pytest.mark.parametrize("family", list(counting.FAMILIES))
 def test_each_family_shows_what_lstmdoc_count_prints(calculator, family):
-    """For random arguments, the weights, total, formula and call are lstmdoc's, to the digit."""
+    """For random arguments, the weights, total, formula, call and mult-adds are lstmdoc's, to the digit."""
     chooser = random.Random(family)  # the same cases on every run
     wrong = []
     for _ in range(CASES_PER_FAMILY):
@@ -111,8 +111,15 @@ def test_each_family_shows_what_lstmdoc_count_prints(calculator, family):
             shown_rows(calculator),
             calculator.locator(f"{FORM} .param-calculator__equation").inner_text(),
             calculator.locator(f"{FORM} .param-calculator__code").inner_text(),
+            calculator.locator(f"{FORM} .param-calculator__cost").text_content(),
         )
-        truth = (expected.total, rows, f"{expected.formula} = {expected.equation}", expected.call)
+        truth = (
+            expected.total,
+            rows,
+            f"{expected.formula} = {expected.equation}",
+            expected.call,
+            expected.cost_line or "",
+        )
         if shown != truth:
             wrong.append((values, shown, truth))
     assert wrong == []
