@@ -204,7 +204,7 @@ def test_works_from_the_keyboard(calculator):
     """Tab reaches every control in order; arrows and typing change the count at once."""
     calculator.focus(f"{FORM} [name=layer]")
     calculator.keyboard.press("ArrowDown")  # LSTM -> GRU
-    for name, keys in [("units", "32"), ("features", "8")]:
+    for name, keys in [("units", "32"), ("features", "8"), ("steps", "5")]:
         calculator.keyboard.press("Tab")
         assert calculator.evaluate("document.activeElement.name") == name
         calculator.keyboard.press("Control+a")
@@ -217,6 +217,10 @@ def test_works_from_the_keyboard(calculator):
     assert calculator.evaluate("document.activeElement.name") == "bidirectional"
     expected = 2 * lstmdoc.gru_param_count(32, 8, use_bias=False)
     assert shown_total(calculator) == expected
+    # Two directions of 5 steps, each step 3 gate blocks of units × (features + units)
+    # multiply-adds: 38,400, derived by hand.
+    cost = calculator.locator(f"{FORM} .param-calculator__cost").inner_text()
+    assert f"= {2 * 5 * 3 * 32 * (8 + 32):,} (" in cost
     calculator.keyboard.press("Enter")  # submitting recounts; it never leaves the page
     assert calculator.url.endswith("index.html")
     assert shown_total(calculator) == expected
