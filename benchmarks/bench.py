@@ -12,8 +12,10 @@ no ``docs/_build``: no executed page and no trained weights are kept from an ear
 build. The script and the cold build are timed as pairs, one after the other; each
 pair is printed with the load average before it, every page's execution time is
 listed from jupyter-cache's records, and a pair is marked busy where the machine
-was: a load average above ``BUSY_LOAD`` per core, or the script slower than its best
-time in this run by more than ``BUSY_SLOWDOWN``.
+was: where other processes took more than ``BUSY_SHARE`` of the cores while it ran
+(measured on Linux, from ``/proc/stat`` less this benchmark's own processes), or the
+script ran slower than its best time in this run by more than ``BUSY_SLOWDOWN``.
+The load average is printed too, but the benchmark's own last build weighs on it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import importlib
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -37,8 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 QUIET = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0"}
 #: The cold build's promised ceiling, as a share of the seed script's time (issue 18).
 PROMISE = 0.8
-#: A one-minute load average above this, per core, before a pair means other work ran.
-BUSY_LOAD = 0.25
+#: Other processes taking more than this share of the cores during a pair: a busy machine.
+BUSY_SHARE = 0.1
 #: The seed script this much slower than its best time in the run means the same.
 BUSY_SLOWDOWN = 1.1
 
@@ -134,6 +137,36 @@ def load_average() -> float:
         return 0.0
 
 
+def busy_cpu_seconds() -> float | None:
+    """CPU seconds that every process on the machine has spent since boot; None off Linux."""
+    try:
+        first_line = Path("/proc/stat").read_text().split("\n", 1)[0]
+    except OSError:
+        return None
+    # cpu user nice system idle iowait irq softirq steal ...: all but idle and iowait.
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, first_line.split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    """CPU seconds of this process and of its finished children (the builds, the kernels)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def others_share(measure: Callable[[], float]) -> tuple[float, float | None]:
+    """Run ``measure``; return its result and the share of the cores other processes took."""
+    busy_before, own_before, start = busy_cpu_seconds(), own_cpu_seconds(), time.perf_counter()
+    result = measure()
+    busy_after, own_after = busy_cpu_seconds(), own_cpu_seconds()
+    if busy_before is None or busy_after is None:
+        return result, None
+    others = (busy_after - busy_before) - (own_after - own_before)
+    capacity = (time.perf_counter() - start) * (os.cpu_count() or 1)
+    return result, max(others, 0.0) / capacity
+
+
 def measure_site(runs: int, page: str) -> tuple[dict[str, float], list[dict[str, Any]]]:
     """Time the seed script and a cold build as pairs, then the two rebuilds.
 
@@ -146,10 +179,10 @@ def measure_site(runs: int, page: str) -> tuple[dict[str, float], list[dict[str,
         site = SiteBuild(Path(folder) / "site")
         for _ in range(runs):
             pair: dict[str, Any] = {"load_before_script": load_average()}
-            pair["script_s"] = timed(script)
+            pair["script_s"], pair["others_during_script"] = others_share(lambda: timed(script))
             site.clean()  # cold: no executed pages, no trained weights
             pair["load_before_build"] = load_average()
-            pair["cold_build_s"] = site.build()
+            pair["cold_build_s"], pair["others_during_build"] = others_share(site.build)
             pair["pages_s"] = page_times(site)
             pairs.append(pair)
             unchanged.append(site.build())
@@ -176,8 +209,10 @@ def report_pairs(pairs: list[dict[str, Any]]) -> str:
         ratios.append(ratio)
         load = max(pair["load_before_script"], pair["load_before_build"])
         reasons = []
-        if load > BUSY_LOAD:
-            reasons.append(f"load {load:.2f} per core")
+        shares = [pair["others_during_script"], pair["others_during_build"]]
+        if any(share is not None and share > BUSY_SHARE for share in shares):
+            taken = max(share for share in shares if share is not None)
+            reasons.append(f"other processes took {taken:.0%} of the cores")
         if pair["script_s"] > BUSY_SLOWDOWN * best_script:
             reasons.append(f"script {pair['script_s'] / best_script:.2f}x its best")
         if not reasons:
