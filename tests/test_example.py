@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from typing import Any
 
@@ -202,6 +204,29 @@ class TestTrainedModel:
         for mine, theirs in zip(_weights(loaded), _weights(truth), strict=True):
             np.testing.assert_array_equal(mine, theirs)
         assert losses == truth_losses
+
+    def test_processes_that_ask_at_once_train_once(self, cache):
+        """Two fresh processes asking together: one trains, the other waits and loads its weights."""
+        script = (
+            "import lstmdoc.example as example\n"
+            "calls = []\n"
+            "train = example.train\n"
+            "example.train = lambda *args, **options: calls.append(1) or train(*args, **options)\n"
+            "model, losses = example.trained_model(steps=3)\n"
+            "print(len(calls), *[float(weight.sum()) for weight in model.get_weights()])\n"
+        )
+        environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=environment
+            )
+            for _ in range(2)
+        ]
+        outputs = [process.communicate(timeout=600)[0].split() for process in processes]
+        assert all(process.returncode == 0 for process in processes)
+        assert sorted(int(output[0]) for output in outputs) == [0, 1]
+        assert outputs[0][1:] == outputs[1][1:]  # the same weights
+        assert [path.suffix for path in sorted(cache.iterdir())].count(".npz") == 1
 
     def test_each_setting_has_its_own_file(self, cache):
         """Another seed or step count names another file in the cache folder; equal ones the same."""
