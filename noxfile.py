@@ -230,7 +230,9 @@ def canary(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Time the site build, the CLI and the NumPy LSTM side by side; print medians and ratios.
 
-    Arguments after -- go to benchmarks/bench.py (see its --help), e.g. -- --runs 1.
+    The seed script and a cold build of the site are timed in pairs, each with the load
+    average, and every page's execution time is listed. Arguments after -- go to
+    benchmarks/bench.py (see its --help), e.g. -- --only site --runs 1.
     """
     _install(session, "docs")
     session.run("python", "benchmarks/bench.py", *session.posargs, env=QUIET_TENSORFLOW)

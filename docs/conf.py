@@ -25,6 +25,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import sphinx.builders
 import sphinx.util.inspect
 from docutils import nodes
 from jupyter_cache import get_cache
@@ -77,6 +78,7 @@ nitpick_ignore = [
     ("py:class", "collections.abc.Iterable"),
     ("py:class", "io.RawIOBase"),
     ("py:class", "os.PathLike"),
+    ("py:class", "pathlib.Path"),
     # GateSet's type parameter: a TypeVar, which autodoc cannot document.
     ("py:obj", "lstmdoc.gates.GateType"),
 ]
@@ -163,6 +165,15 @@ if _cache_root.is_dir():  # caches of older versions of the package are never us
     for _stale in _cache_root.iterdir():
         if _stale.name != lstmdoc_fingerprint:
             shutil.rmtree(_stale, ignore_errors=True)
+# The tutorial's trained weights, which later pages load (lstmdoc.example.trained_model),
+# are kept in the build folder too, one folder per fingerprint: the build never reads
+# or writes the reader's own cache, and a cold build (docs/_build removed) trains afresh.
+_weights_root = BUILD / ".lstmdoc_cache"
+if _weights_root.is_dir():
+    for _stale in _weights_root.iterdir():
+        if _stale.name != lstmdoc_fingerprint:
+            shutil.rmtree(_stale, ignore_errors=True)
+os.environ["LSTMDOC_CACHE_DIR"] = str(_weights_root / lstmdoc_fingerprint)  # kernels inherit it
 # jupyter-cache creates its database when first used. Under -j auto, two of Sphinx's
 # reader processes can both find it missing and both create it, and one fails the
 # build ("table settings already exists"). So create it here, once, before they start.
@@ -370,6 +381,46 @@ def _warn_about_build_paths_in_outputs(_app: Any, doctree: nodes.document, _docn
                 break
 
 
+# Pages read (and so executed) first, slowest first: the tutorial leads, because it
+# trains the model and saves the weights that later pages load instead of training
+# again (lstmdoc.example.trained_model; a page that comes too early trains it itself).
+# The rest follow in alphabetical order.
+_READ_FIRST = [
+    "tutorial/memorise-a-sequence",
+    "how-to/train-tiny-models-fast",
+    "explanation/parameter-count",
+    "how-to/explain-any-model",
+    "explanation/pytorch-count",
+    "explanation/common-questions",
+    "reference/cli",
+]
+
+
+def _read_slowest_first(_app: Any, _env: Any, docnames: list[str]) -> None:
+    """Order the pages to read: those of _READ_FIRST first, in its order, then the rest."""
+    first = {docname: index for index, docname in enumerate(_READ_FIRST)}
+    docnames.sort(key=lambda docname: (first.get(docname, len(first)), docname))
+
+
+def _one_page_per_chunk(docnames: Any, nproc: int, _maxbatch: int = 10) -> list[list[str]]:
+    """Give each of Sphinx's parallel processes one page at a time, in reading order.
+
+    Sphinx splits the pages into as many chunks as there are cores, in reading
+    order, and each process executes its chunk's pages one after another: with two
+    cores, one could get the slowest pages and finish long after the other. With
+    one page per chunk, a core that is done takes the next page. Sphinx starts the
+    first ``nproc`` chunks, then the waiting ones newest first
+    (``ParallelTasks._join_one`` pops the last one added), so the rest are listed
+    last first, to be started in reading order.
+    """
+    chunks = [[docname] for docname in docnames]
+    return chunks[:nproc] + chunks[nproc:][::-1]
+
+
+# The one place Sphinx splits work (sphinx/builders/__init__.py), for reading and writing.
+sphinx.builders.make_chunks = _one_page_per_chunk
+
+
 def setup(app: Any) -> dict[str, Any]:
     """Make a change of lstmdoc's source, or forced execution, re-read every page."""
     app.connect("autodoc-process-docstring", _keep_value_docstring, priority=400)
@@ -378,6 +429,7 @@ def setup(app: Any) -> dict[str, Any]:
     # alternative, kept next to its image until then, is not a mistake.
     app.connect("doctree-resolved", _warn_about_figures_shown_as_text)
     app.connect("doctree-resolved", _warn_about_build_paths_in_outputs)
+    app.connect("env-before-read-docs", _read_slowest_first)
     # A config value with rebuild="env": Sphinx re-reads every page when it changes.
     app.add_config_value("lstmdoc_fingerprint", "", "env")
     # Before the first paint, resolve the theme's "auto" mode to light or dark, so that a

@@ -136,6 +136,9 @@ def kernel_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     # The terminal width the build gave the pages' commands (docs/conf.py), at which the
     # commands shown were wrapped: the same command prints the same lines.
     monkeypatch.setenv("COLUMNS", BUILD_COLUMNS)
+    # A reader's empty cache of trained weights (lstmdoc.example.trained_model), not the
+    # user's: a page that loads the tutorial's weights trains them itself, as it must.
+    monkeypatch.setenv("LSTMDOC_CACHE_DIR", str(tmp_path / "cache"))
     return name
 
 

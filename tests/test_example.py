@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from typing import Any
 
 import numpy as np
@@ -10,6 +13,7 @@ import pytest
 import lstmdoc.example
 
 keras = pytest.importorskip("keras")
+tf = pytest.importorskip("tensorflow")
 
 
 def _weights(model: Any) -> list[np.ndarray]:
@@ -142,3 +146,135 @@ class TestTrain:
             lstmdoc.example.train(model, np.concatenate([x, x]), y)
         with pytest.raises(TypeError, match="y must be a numeric array"):
             lstmdoc.example.train(model, x, None)
+
+
+def _tutorial_training(steps: int) -> tuple[Any, list[float]]:
+    """The tutorial's own code, in plain Keras: build from seed 0, fit over a repeated dataset."""
+    numbers = np.arange(0, 400, 20, dtype="float32")
+    x, y = numbers.reshape(1, 20, 1), numbers.reshape(1, 20)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(20, 1)),
+            keras.layers.LSTM(20, activation="relu"),
+            keras.layers.Dense(20),
+        ]
+    )
+    model.compile(loss="mean_squared_error", optimizer="adam")
+    dataset = tf.data.Dataset.from_tensors((x, y)).repeat(steps)
+    history = model.fit(dataset, epochs=steps, steps_per_epoch=1, shuffle=False, verbose=0)
+    return model, history.history["loss"]
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """An empty cache folder of trained weights, named by LSTMDOC_CACHE_DIR."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(lstmdoc.example.CACHE_VARIABLE, str(folder))
+    return folder
+
+
+def _no_training(*_args: Any, **_kwargs: Any) -> list[float]:
+    raise AssertionError("trained_model trained, where the cache holds the weights")
+
+
+class TestTrainedModel:
+    @pytest.mark.usefixtures("cache")
+    def test_trains_then_loads_the_weights_that_training_gives(self, monkeypatch):
+        """Trained afresh and loaded from the cache, the weights equal plain Keras' training, bit for bit."""
+        fresh, fresh_losses = lstmdoc.example.trained_model(steps=30)
+        assert lstmdoc.example.cached_weights_path(steps=30).is_file()
+        monkeypatch.setattr(lstmdoc.example, "train", _no_training)
+        loaded, loaded_losses = lstmdoc.example.trained_model(steps=30)
+        truth, truth_losses = _tutorial_training(steps=30)
+        for model in (fresh, loaded):
+            for mine, theirs in zip(_weights(model), _weights(truth), strict=True):
+                np.testing.assert_array_equal(mine, theirs)
+        assert fresh_losses == loaded_losses == truth_losses
+        assert loaded.get_layer("lstm").units == 20
+
+    def test_loads_what_the_tutorial_saved(self, cache, monkeypatch):
+        """Weights trained by the tutorial's code and saved are what trained_model returns, untrained."""
+        truth, truth_losses = _tutorial_training(steps=12)
+        written = lstmdoc.example.save_trained(truth, truth_losses)
+        assert written == lstmdoc.example.cached_weights_path(steps=12)
+        assert written.parent == cache
+        monkeypatch.setattr(lstmdoc.example, "train", _no_training)
+        loaded, losses = lstmdoc.example.trained_model(steps=12)
+        for mine, theirs in zip(_weights(loaded), _weights(truth), strict=True):
+            np.testing.assert_array_equal(mine, theirs)
+        assert losses == truth_losses
+
+    def test_processes_that_ask_at_once_train_once(self, cache):
+        """Two fresh processes asking together: one trains, the other waits and loads its weights."""
+        script = (
+            "import lstmdoc.example as example\n"
+            "calls = []\n"
+            "train = example.train\n"
+            "example.train = lambda *args, **options: calls.append(1) or train(*args, **options)\n"
+            "model, losses = example.trained_model(steps=3)\n"
+            "print(len(calls), *[float(weight.sum()) for weight in model.get_weights()])\n"
+        )
+        environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=environment
+            )
+            for _ in range(2)
+        ]
+        outputs = [process.communicate(timeout=600)[0].split() for process in processes]
+        assert all(process.returncode == 0 for process in processes)
+        assert sorted(int(output[0]) for output in outputs) == [0, 1]
+        assert outputs[0][1:] == outputs[1][1:]  # the same weights
+        assert [path.suffix for path in sorted(cache.iterdir())].count(".npz") == 1
+
+    def test_each_setting_has_its_own_file(self, cache):
+        """Another seed or step count names another file in the cache folder; equal ones the same."""
+        default = lstmdoc.example.cached_weights_path()
+        assert default == lstmdoc.example.cached_weights_path(seed=0, steps=1500)
+        others = {
+            lstmdoc.example.cached_weights_path(seed=1),
+            lstmdoc.example.cached_weights_path(steps=1499),
+        }
+        assert default not in others
+        assert len(others) == 2
+        assert all(path.parent == cache for path in {default, *others})
+
+    def test_a_damaged_file_is_trained_again_and_replaced(self, cache):
+        """A cache file that is not one lstmdoc wrote is ignored and replaced whole, leaving no temporary file."""
+        path = lstmdoc.example.cached_weights_path(steps=5)
+        cache.mkdir()
+        path.write_bytes(b"not an npz file")
+        _, losses = lstmdoc.example.trained_model(steps=5)
+        assert len(losses) == 5
+        with np.load(path) as saved:
+            np.testing.assert_array_equal(saved["losses"], losses)
+        assert sorted(item.suffix for item in cache.iterdir()) == [".lock", ".npz"]
+
+    def test_refuses_a_model_that_is_not_the_example(self, cache):
+        """save_trained refuses other shapes, and a model whose optimiser took other steps."""
+        other = lstmdoc.example.build_model(units=3)
+        with pytest.raises(ValueError, match="must be the example's LSTM"):
+            lstmdoc.example.save_trained(other, [1.0])
+        untrained = lstmdoc.example.build_model()
+        untrained.optimizer.build(untrained.trainable_variables)
+        with pytest.raises(ValueError, match="the optimiser took 0 steps, but there are 2 losses"):
+            lstmdoc.example.save_trained(untrained, [2.0, 1.0])
+        assert not cache.exists()
+
+
+class TestCacheFolder:
+    def test_the_variable_names_the_folder(self, monkeypatch, tmp_path):
+        """LSTMDOC_CACHE_DIR, where set, is the folder."""
+        monkeypatch.setenv("LSTMDOC_CACHE_DIR", str(tmp_path))
+        assert lstmdoc.example.cache_folder() == tmp_path
+
+    @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux's cache folders")
+    def test_else_the_users_cache_folder(self, monkeypatch, tmp_path):
+        """Without it, XDG_CACHE_HOME/lstmdoc, or ~/.cache/lstmdoc where that is unset too."""
+        monkeypatch.delenv("LSTMDOC_CACHE_DIR", raising=False)
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+        assert lstmdoc.example.cache_folder() == tmp_path / "lstmdoc"
+        monkeypatch.delenv("XDG_CACHE_HOME")
+        monkeypatch.setenv("HOME", str(tmp_path / "home"))
+        assert lstmdoc.example.cache_folder() == tmp_path / "home" / ".cache" / "lstmdoc"
