@@ -40,6 +40,9 @@ from lstmdoc.counting import (
 from lstmdoc.counting import (
     simple_rnn_param_count as simple_rnn_param_count,
 )
+from lstmdoc.counting.memory import (
+    Memory as Memory,
+)
 from lstmdoc.explaining import explain as explain
 from lstmdoc.explaining import explain_file as explain_file
 from lstmdoc.forward import ACTIVATIONS as ACTIVATIONS

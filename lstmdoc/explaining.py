@@ -38,7 +38,12 @@ __all__ = ["explain", "explain_file"]
 
 
 def explain(
-    model: Any, *, depth: int | None = None, input_size: Any = None, input_data: Any = None
+    model: Any,
+    *,
+    depth: int | None = None,
+    input_size: Any = None,
+    input_data: Any = None,
+    optimizer: Any = None,
 ) -> ModelReport:
     """Explain a built Keras model's, or a PyTorch module's, parameter count, layer by layer.
 
@@ -57,6 +62,9 @@ def explain(
         input_data: for a PyTorch module, the input itself, where zeros will not do
             (an ``Embedding``'s indices): a tensor, a tuple of them, or a dict of
             keyword arguments.
+        optimizer: for a PyTorch module, the ``torch.optim`` optimizer of its
+            parameters: the report then has the state it keeps, count and bytes
+            (a Keras model's own built optimizer is in its report already).
 
     Returns:
         A :class:`~lstmdoc.ModelReport`: one row per layer that owns weights,
@@ -81,11 +89,21 @@ def explain(
                 "input_size and input_data are for PyTorch modules: a Keras model's output "
                 "shapes are those it was built for, and are in the report already"
             )
+        if optimizer is not None:
+            raise ValueError(
+                "optimizer is for PyTorch modules: a Keras model's built optimizer "
+                "(model.compile) is in its report already"
+            )
         return _folded(live.explain_model(keras, model), depth)
     if is_torch_module(model):
         from lstmdoc.pytorch import explaining  # noqa: PLC0415  (PyTorch's rules, when needed)
 
-        report = explaining.explain_module(model, input_size=input_size, input_data=input_data)
+        torch = sys.modules["torch"]
+        if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
+            raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {describe(optimizer)}")
+        report = explaining.explain_module(
+            model, input_size=input_size, input_data=input_data, optimizer=optimizer
+        )
         return _folded(report, depth)
     raise TypeError(
         f"model must be a built Keras model or layer, or a torch.nn.Module, got {describe(model)}"

@@ -771,7 +771,9 @@ class TestExplainFile:
             "count": 80,
             "trainable": True,
             "meaning": "features × 4·units",
+            "dtype": "float32",
         }
+        assert data["memory"]["weight_bytes"] == 2180 * 4
 
 
 class TestBadInput:

@@ -24,12 +24,16 @@ class Weight:
         shape: its shape, as the framework stores it, such as ``(1, 80)``.
         trainable: whether the optimizer updates it (for PyTorch, ``requires_grad``).
         meaning: the shape in words, such as ``features × 4·units``, where known.
+        dtype: the dtype its values are kept in, such as ``float32``, where known: for
+            Keras derived from the layer's dtype policy (:mod:`lstmdoc.keras.dtypes`),
+            for PyTorch read from the tensor, since a module's arguments do not say it.
     """
 
     name: str
     shape: tuple[int, ...]
     trainable: bool = True
     meaning: str = ""
+    dtype: str | None = None
 
     @property
     def count(self) -> int:
@@ -46,6 +50,8 @@ class Weight:
         }
         if self.meaning:
             result["meaning"] = self.meaning
+        if self.dtype:
+            result["dtype"] = self.dtype
         return result
 
 

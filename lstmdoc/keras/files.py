@@ -24,7 +24,7 @@ import json
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, BinaryIO
@@ -39,11 +39,11 @@ from lstmdoc.formats import (
     read_bounded,
 )
 from lstmdoc.keras import optimizers, registry
-from lstmdoc.keras.live import trainable_total
 from lstmdoc.keras.specs import spec_of
 from lstmdoc.keras.stored import StoredLayer
 from lstmdoc.keras.weights import WeightsFile, index, shape_size
 from lstmdoc.report import ModelReport, OptimizerRow
+from lstmdoc.report.rows import LayerRow
 from lstmdoc.report.rules import Spec
 from lstmdoc.report.walk import walk_layer, walk_members
 
@@ -205,7 +205,7 @@ def _explain(saved: SavedModel) -> ModelReport:
         rows=tuple(rows),
         unshown=unshown,
         total_params=None if saved.weights is None else saved.weights.model_params + unsaved,
-        optimizer=_stored_optimizer(saved, trainable_total(rows)),
+        optimizer=_stored_optimizer(saved, rows),
         source=str(path),
         notes=tuple(notes),
     )
@@ -395,7 +395,7 @@ def _legacy(config: Mapping[str, Any]) -> Mapping[str, Any]:
     return restore(config)  # type: ignore[no-any-return]
 
 
-def _stored_optimizer(saved: SavedModel, trainable: int | None) -> OptimizerRow | None:
+def _stored_optimizer(saved: SavedModel, rows: Sequence[LayerRow]) -> OptimizerRow | None:
     """The optimizer of a file saved after training: its config, and its stored variables."""
     config = saved.config or {}
     compiled = config.get("compile_config")
@@ -403,10 +403,10 @@ def _stored_optimizer(saved: SavedModel, trainable: int | None) -> OptimizerRow 
     if saved.weights is None or saved.weights.root or not isinstance(spec, dict):
         return None
     stored = saved.weights.size("optimizer")
-    formula, count, explanation = optimizers.derive_optimizer(spec, trainable)
+    row = optimizers.optimizer_row(spec, rows, stored)
     _, counters, _ = optimizers.derive_optimizer(spec, 0)
-    if not stored or (stored == counters and count != counters):
+    if not stored or (stored == counters and row.params != counters):
         # Compiled but never built: Keras stores only the counters an optimizer makes
         # when created, and, like model.summary(), lstmdoc shows no optimizer line.
         return None
-    return OptimizerRow(str(spec.get("class_name")), formula, count, stored, explanation)
+    return row

@@ -17,11 +17,11 @@ from lstmdoc._checks import first_line
 from lstmdoc.counting.breakdowns import Weight
 from lstmdoc.keras import optimizers, registry
 from lstmdoc.report import ModelReport, OptimizerRow
-from lstmdoc.report.rows import LayerRow, total
+from lstmdoc.report.rows import LayerRow
 from lstmdoc.report.rules import Derivation, LayerNode, Spec
 from lstmdoc.report.walk import walk_layer, walk_members
 
-__all__ = ["explain_model", "trainable_total"]
+__all__ = ["explain_model"]
 
 
 def explain_model(keras: Any, model: Any) -> ModelReport:
@@ -51,14 +51,9 @@ def explain_model(keras: Any, model: Any) -> ModelReport:
         rows=tuple(rows),
         unshown=unshown,
         total_params=int(model.count_params()),
-        optimizer=_optimizer(model, trainable_total(rows)),
+        optimizer=_optimizer(model, rows),
         notes=tuple(notes),
     )
-
-
-def trainable_total(rows: Sequence[LayerRow]) -> int | None:
-    """The trainable parameters of the model's own layers, or ``None`` if one is unknown."""
-    return total(row.trainable_params for row in rows if row.depth == 0)
 
 
 # --- private helpers: a live Keras layer as the walk sees it -------------------------------
@@ -81,6 +76,9 @@ class _LiveLayer:
     @property
     def key(self) -> int:
         return id(self._layer)  # one layer in two places is one layer
+
+    def weight_dtype(self, _name: str) -> None:
+        return None  # derived from the layer's dtype policy, by its rule
 
     def weight_key(self, name: str) -> int | None:
         # A rule names a layer's weights by Keras' own short names (kernel, bias ...):
@@ -120,7 +118,9 @@ class _LiveLayer:
 
     def declared_weights(self) -> Sequence[Weight]:
         return [
-            Weight(str(weight.name), _shape(weight), bool(weight.trainable))
+            Weight(
+                str(weight.name), _shape(weight), bool(weight.trainable), dtype=str(weight.dtype)
+            )
             for weight in self._own_variables()
         ]
 
@@ -156,6 +156,9 @@ class _Detached:
 
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
+
+    def weight_dtype(self, _name: str) -> None:
+        return None  # derived from the layer's dtype policy, by its rule
 
     def weight_key(self, _name: str) -> None:
         return None
@@ -265,7 +268,7 @@ def _size(variable: Any) -> int:
     return math.prod(_shape(variable))
 
 
-def _optimizer(model: Any, trainable: int | None) -> OptimizerRow | None:
+def _optimizer(model: Any, rows: Sequence[LayerRow]) -> OptimizerRow | None:
     optimizer = getattr(model, "optimizer", None)
     if optimizer is None or not getattr(optimizer, "built", False):
         return None
@@ -276,5 +279,4 @@ def _optimizer(model: Any, trainable: int | None) -> OptimizerRow | None:
         "config": optimizer.get_config(),
     }
     counted = sum(_size(variable) for variable in optimizer.variables)
-    formula, count, explanation = optimizers.derive_optimizer(spec, trainable)
-    return OptimizerRow(type(optimizer).__name__, formula, count, counted, explanation)
+    return optimizers.optimizer_row(spec, rows, counted)

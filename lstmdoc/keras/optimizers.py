@@ -7,13 +7,15 @@ each optimizer's ``build()`` in ``keras/src/optimizers/`` and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from lstmdoc.counting import formulas
+from lstmdoc.counting.memory import itemsize
 from lstmdoc.keras.specs import keras_own
+from lstmdoc.report.rows import LayerRow, OptimizerRow, total
 
-__all__ = ["derive_optimizer"]
+__all__ = ["derive_optimizer", "optimizer_layout", "optimizer_row"]
 
 _SLOTS: dict[str, Callable[[Mapping[str, Any]], list[str]]] = {
     "SGD": lambda config: ["momentum"] if config.get("momentum") else [],
@@ -74,21 +76,10 @@ def derive_optimizer(
                 "and step_counter and dynamic_scale."
             ),
         )
-    slots_of = _SLOTS.get(name)
-    if slots_of is None:
+    if name not in _SLOTS:
         return None, None, f"lstmdoc has no formula for {name}'s variables."
-    slots = slots_of(config)
-    if config.get("use_ema"):
-        slots.append("average")
-    if config.get("gradient_accumulation_steps"):
-        slots.append("gradient_accumulator")
-    # Scalars kept once for the whole model: the step counter, the learning rate unless
-    # it is a schedule (computed from the step, it keeps no variable), and Nadam's
-    # running product of its momentum factors.
+    slots, scalars = _kept(name, config)
     scheduled = isinstance(config.get("learning_rate"), Mapping)
-    scalars = ["iteration"] + ([] if scheduled else ["learning_rate"])
-    if name == "Nadam":
-        scalars.append("u_product")
     kept = (
         f"{len(slots)} slot{'s' if len(slots) != 1 else ''} ({', '.join(slots)}) "
         "for each trainable parameter"
@@ -108,3 +99,101 @@ def derive_optimizer(
         return None, None, f"{explanation} The trainable count is not derived, so neither is this."
     formula = f"{len(slots)} × {trainable_params} + {len(scalars)}"
     return formula, len(slots) * trainable_params + len(scalars), explanation
+
+
+_SCALAR_DTYPES = {
+    "iteration": "int64",
+    "learning_rate": "float32",
+    "step_counter": "int64",
+    "dynamic_scale": "float32",
+}
+"""The dtypes of the scalars an optimizer keeps, on TensorFlow (JAX keeps ``iteration`` in
+``int32``): ``iteration`` is ``dtype="int"``, ``learning_rate`` Keras' ``floatx()``;
+Nadam's ``u_product`` takes its first weight's dtype."""
+
+
+def optimizer_layout(spec: Mapping[str, Any], first_dtype: str | None) -> tuple[int, int] | None:
+    """How a built optimizer's variables take memory: its slots per weight, and its scalars' bytes.
+
+    Each slot is made like the weight it follows (``add_variable_from_reference``), so
+    the slots take ``slots × trainable_bytes``; the scalars take the bytes of their
+    dtypes (:data:`_SCALAR_DTYPES`). ``None`` for an optimizer without a rule.
+
+    Args:
+        spec: the optimizer's spec, as for :func:`derive_optimizer`.
+        first_dtype: the dtype of the model's first trainable weight (Nadam's
+            ``u_product``), or ``None`` where not known.
+    """
+    name = str(spec.get("class_name", "?"))
+    config = spec.get("config")
+    if not isinstance(config, Mapping) or not keras_own(
+        spec.get("module"), spec.get("registered_name"), name
+    ):
+        return None
+    if name == "LossScaleOptimizer":
+        inner = config.get("inner_optimizer")
+        within = optimizer_layout(inner if isinstance(inner, Mapping) else {}, first_dtype)
+        added = ["iteration", "learning_rate", "step_counter", "dynamic_scale"]
+        return None if within is None else (within[0], within[1] + _scalar_bytes(added, None))
+    if name not in _SLOTS:
+        return None
+    slots, scalars = _kept(name, config)
+    if "u_product" in scalars and first_dtype is None:
+        return None
+    return len(slots), _scalar_bytes(scalars, first_dtype)
+
+
+def _scalar_bytes(scalars: Sequence[str], first_dtype: str | None) -> int:
+    dtypes = [_SCALAR_DTYPES.get(scalar, first_dtype or "float32") for scalar in scalars]
+    return sum(itemsize(dtype) or 0 for dtype in dtypes)
+
+
+def _kept(name: str, config: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """The slots an optimizer keeps for each trainable weight, and the scalars it keeps once."""
+    slots = _SLOTS[name](config)
+    if config.get("use_ema"):
+        slots.append("average")
+    if config.get("gradient_accumulation_steps"):
+        slots.append("gradient_accumulator")
+    # Scalars kept once for the whole model: the step counter, the learning rate unless
+    # it is a schedule (computed from the step, it keeps no variable), and Nadam's
+    # running product of its momentum factors.
+    scheduled = isinstance(config.get("learning_rate"), Mapping)
+    scalars = ["iteration"] + ([] if scheduled else ["learning_rate"])
+    if name == "Nadam":
+        scalars.append("u_product")
+    return slots, scalars
+
+
+def optimizer_row(
+    spec: Mapping[str, Any], rows: Sequence[LayerRow], framework_params: int | None
+) -> OptimizerRow:
+    """A built optimizer's row: its count and layout derived for the model's ``rows``.
+
+    Args:
+        spec: the optimizer's spec (``class_name``, ``module``, ``config``).
+        rows: the model's rows, whose depth-0 trainable counts the slots follow.
+        framework_params: Keras' count of its variables, or ``None`` where not read.
+    """
+    trainable = total(row.trainable_params for row in rows if row.depth == 0)
+    formula, count, explanation = derive_optimizer(spec, trainable)
+    first = next(
+        (
+            weight.dtype
+            for row in rows
+            if row.trainable_params and row.basis != "shared"
+            for weight in row.weights
+            if weight.trainable
+        ),
+        None,
+    )
+    layout = optimizer_layout(spec, first)
+    return OptimizerRow(
+        str(spec.get("class_name")),
+        formula,
+        count,
+        framework_params,
+        explanation,
+        slots=None if layout is None else layout[0],
+        scalar_bytes=None if layout is None else layout[1],
+    )

@@ -33,6 +33,7 @@ from lstmdoc.keras import (
     convolutional,
     core,
     costs,
+    dtypes,
     normalization,
     preprocessing,
     quantized,
@@ -91,7 +92,28 @@ def derive(spec: Spec) -> Derivation | NoFormula | None:
     derived = apply(rule, spec)
     if isinstance(derived, Derivation) and derived.cost is None and name in costs.NO_PRODUCTS:
         derived = replace(derived, cost=ZERO)
-    return derived
+    return with_dtypes(derived, spec) if isinstance(derived, Derivation) else derived
+
+
+def with_dtypes(derived: Derivation, spec: Spec) -> Derivation:
+    """The derivation with each weight's dtype, from the layer's policy (:mod:`~lstmdoc.keras.dtypes`).
+
+    The layers it builds follow its float policy where their configuration names none,
+    as Keras builds them (``dtype=self.dtype_policy``).
+    """
+    weights = tuple(
+        replace(weight, dtype=dtypes.weight_dtype(spec.config, weight.name))
+        for weight in derived.weights
+    )
+    policy = spec.config.get("dtype")
+    inherited = policy is not None and quantization(spec.config) is None
+    children = tuple(
+        replace(child, config={**child.config, "dtype": policy})
+        if inherited and "dtype" not in child.config
+        else child
+        for child in derived.children
+    )
+    return replace(derived, weights=weights, children=children)
 
 
 def _rule(name: str, spec: Spec) -> Rule | NoFormula:

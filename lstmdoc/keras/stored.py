@@ -56,6 +56,9 @@ class StoredLayer:
         """The layer's group in the weights file: a layer held in two places is stored once."""
         return self.group or None
 
+    def weight_dtype(self, _name: str) -> None:
+        return None  # derived from the layer's dtype policy, by its rule
+
     def weight_key(self, _name: str) -> None:
         """Not known: a file's arrays are told apart by their layer's group alone."""
         return

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from lstmdoc._checks import describe, is_torch_module, size
-from lstmdoc.pytorch import pretrained, registry, shapes, state_dicts
+from lstmdoc.pytorch import optimizers, pretrained, registry, shapes, state_dicts
 from lstmdoc.pytorch.live import LiveModule
 from lstmdoc.report import ModelReport
 from lstmdoc.report.walk import walk_layer, walk_members
@@ -41,7 +41,9 @@ _STORED_RULES = dataclasses.replace(
 )
 
 
-def explain_module(module: Any, *, input_size: Any = None, input_data: Any = None) -> ModelReport:
+def explain_module(
+    module: Any, *, input_size: Any = None, input_data: Any = None, optimizer: Any = None
+) -> ModelReport:
     """Explain a live ``torch.nn.Module``'s parameter count, module by module.
 
     A module lstmdoc has a rule for is one row, with the modules it builds beneath
@@ -53,7 +55,8 @@ def explain_module(module: Any, *, input_size: Any = None, input_data: Any = Non
     With ``input_size`` or ``input_data``, the module runs once on that input
     (:func:`lstmdoc.pytorch.shapes.forward_shapes`), and each row shows its output shape
     and its multiply-adds for that whole input, batch included
-    (:mod:`lstmdoc.pytorch.costs`).
+    (:mod:`lstmdoc.pytorch.costs`). With ``optimizer``, a ``torch.optim`` optimizer of
+    its parameters, the report has its state (:mod:`lstmdoc.pytorch.optimizers`).
 
     Raises:
         TypeError: ``module`` is not a ``torch.nn.Module``, or ``input_size`` is not
@@ -95,6 +98,7 @@ def explain_module(module: Any, *, input_size: Any = None, input_data: Any = Non
         total_buffer_size=int(sum(buffer.numel() for buffer in module.buffers())),
         input=shapes.describe_input(input_size, input_data) if given else None,
         unshown=unshown,
+        optimizer=None if optimizer is None else optimizers.optimizer_row(optimizer, rows),
     )
 
 

@@ -55,6 +55,11 @@ class LiveModule:
         own.update(self._module.named_buffers(recurse=False))
         return id(own[name]) if name in own else None
 
+    def weight_dtype(self, name: str) -> str | None:
+        own = dict(self._module.named_parameters(recurse=False))
+        own.update(self._module.named_buffers(recurse=False))
+        return _dtype(own[name]) if name in own else None
+
     def framework_tensors(self) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         # PyTorch's parameters() and buffers() yield each tensor once, however often held.
         return (
@@ -85,13 +90,18 @@ class LiveModule:
 
     def declared_weights(self) -> Sequence[Weight]:
         return [
-            Weight(name, tuple(parameter.shape), bool(parameter.requires_grad))
+            Weight(
+                name,
+                tuple(parameter.shape),
+                bool(parameter.requires_grad),
+                dtype=_dtype(parameter),
+            )
             for name, parameter in self._module.named_parameters(recurse=False)
         ]
 
     def declared_buffers(self) -> Sequence[Weight]:
         return [
-            Weight(name, tuple(buffer.shape), False)
+            Weight(name, tuple(buffer.shape), False, dtype=_dtype(buffer))
             for name, buffer in self._module.named_buffers(recurse=False)
         ]
 
@@ -111,6 +121,11 @@ class LiveModule:
     def output_shape(self) -> tuple[int, ...] | None:
         """The shape the module returned in the forward pass on the input given, if any."""
         return self._shapes.get(id(self._module))
+
+
+def _dtype(tensor: Any) -> str:
+    """A tensor's dtype by the name NumPy and Keras share: ``torch.float32`` is ``float32``."""
+    return str(tensor.dtype).removeprefix("torch.")
 
 
 def _spec(module: Any, name: str) -> Spec:

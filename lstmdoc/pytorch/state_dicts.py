@@ -268,6 +268,9 @@ class StoredModule:
         """The tensor stored as ``name``: its key, or the first key of a tied tensor."""
         return self._stored.identities.get(name)
 
+    def weight_dtype(self, _name: str) -> None:
+        return None  # the shapes are read, not the dtypes
+
     def framework_tensors(self) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
         """The stored parameters and buffers here and beneath, a tied tensor once."""
         buffers = self._buffer_names()

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from lstmdoc._checks import size
+from lstmdoc.counting.memory import Memory, memory_of
 from lstmdoc.report import html, presentation, text
 from lstmdoc.report.costs import cost_of, summed_cost
 from lstmdoc.report.rows import LayerRow, OptimizerRow, total
@@ -118,6 +119,39 @@ class ModelReport:
         return None if cost is None else cost.per
 
     @property
+    def memory(self) -> Memory | None:
+        """The bytes of the weights, per dtype, and of the optimizer's variables, as derived.
+
+        Each weight's bytes are its values times its dtype's width
+        (:mod:`lstmdoc.counting.memory`), as Keras' summary sizes them; a weight counted
+        in another row (a tied weight) is counted once. The optimizer's are its slots
+        times the trainable weights' bytes, plus its scalars'. ``None`` where a count or
+        a dtype is not known; the optimizer's alone ``None`` where it is not derived.
+        """
+        if self.derived_params is None:
+            return None
+        weights = []
+        for row in self.rows:
+            if row.basis == "shared":
+                continue
+            frozen = row.trainable_params == 0
+            weights += [
+                replace(weight, trainable=False) if frozen else weight for weight in row.weights
+            ]
+        if sum(weight.count for weight in weights) != self.derived_params:
+            return None  # a row whose weights are not listed: its bytes are not known
+        memory = memory_of(weights)
+        optimizer = self.optimizer
+        if memory is None or optimizer is None:
+            return memory
+        if optimizer.slots is None or optimizer.scalar_bytes is None:
+            return memory
+        return replace(
+            memory,
+            optimizer_bytes=optimizer.slots * memory.trainable_bytes + optimizer.scalar_bytes,
+        )
+
+    @property
     def all_derived(self) -> bool:
         """Whether lstmdoc derives every row's count from configuration alone."""
         return all(row.derived for row in self.rows)
@@ -155,6 +189,7 @@ class ModelReport:
             "mult_adds": self.mult_adds,
             "mult_adds_per": self.mult_adds_per,
             "optimizer": None if self.optimizer is None else self.optimizer.to_dict(),
+            "memory": None if self.memory is None else self.memory.to_dict(),
             "all_derived": self.all_derived,
             "agrees": self.agrees,
             "notes": list(self.notes),

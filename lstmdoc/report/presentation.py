@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from lstmdoc.counting.memory import Memory, readable
 from lstmdoc.report.rows import LayerRow, OptimizerRow
 from lstmdoc.report.table import Column, Line, Table
 
@@ -35,6 +36,8 @@ class Report(Protocol):
     def separator(self) -> str: ...
     @property
     def optimizer(self) -> OptimizerRow | None: ...
+    @property
+    def memory(self) -> Memory | None: ...
     @property
     def total_params(self) -> int | None: ...
     @property
@@ -133,6 +136,7 @@ def table(report: Report, *, columns: Sequence[str] | None = None, compact: bool
         total=total if lines else None,
         sentences=(
             *_optimizer_sentences(report),
+            *_memory_sentences(report),
             *_verdict(report),
             *(_cost_sentences(report) if _COSTS & set(chosen) else ()),
         ),
@@ -398,6 +402,28 @@ def _optimizer_sentences(report: Report) -> Sequence[str]:
         ),
         optimizer.explanation,
     ]
+
+
+def _memory_sentences(report: Report) -> Sequence[str]:
+    """The bytes the weights take, and the optimizer's variables, as derived."""
+    memory = report.memory
+    if memory is None or not memory.weight_bytes:
+        return []
+    sentences = [
+        (
+            f"Memory: the weights take {memory.formula} = {memory.weight_bytes:,} bytes "
+            f"({readable(memory.weight_bytes)})."
+        )
+    ]
+    optimizer = report.optimizer
+    if memory.optimizer_bytes is not None and optimizer is not None:
+        sentences.append(
+            f"{optimizer.optimizer}'s variables take {optimizer.slots} × "
+            f"{memory.trainable_bytes:,} + {optimizer.scalar_bytes} = "
+            f"{memory.optimizer_bytes:,} bytes ({readable(memory.optimizer_bytes)}); "
+            f"{memory.total_bytes:,} bytes ({readable(memory.total_bytes)}) in all."
+        )
+    return sentences
 
 
 def _count(value: int | None) -> str:

@@ -178,6 +178,10 @@ class OptimizerRow:
         framework_params: the framework's count of the optimizer's variables (Keras'
             "Optimizer params"), or ``None`` where it was not read.
         explanation: where the count comes from, in words.
+        slots: the arrays it keeps for each trainable weight, each of that weight's
+            shape and dtype (Adam: 2), where derived.
+        scalar_bytes: the bytes of what it keeps besides (its step counter, its learning
+            rate, PyTorch's step per weight), where derived.
     """
 
     optimizer: str
@@ -185,6 +189,8 @@ class OptimizerRow:
     params: int | None
     framework_params: int | None
     explanation: str
+    slots: int | None = None
+    scalar_bytes: int | None = None
 
     @property
     def derived(self) -> bool:
@@ -214,6 +220,8 @@ class OptimizerRow:
             "framework_params": self.framework_params,
             "explanation": self.explanation,
             "check": self.check,
+            "slots": self.slots,
+            "scalar_bytes": self.scalar_bytes,
         }
 
 

@@ -182,6 +182,10 @@ class LayerNode(Protocol):
     def weight_key(self, name: str) -> Hashable | None:
         """What the layer's own weight (or buffer) ``name`` is; ``None`` where not known."""
 
+    def weight_dtype(self, name: str) -> str | None:
+        """The dtype the framework keeps the layer's own weight ``name`` in, read where its
+        configuration does not say (PyTorch's); ``None`` where not read."""
+
     def framework_tensors(self) -> tuple[Tensors, Tensors] | None:
         """The framework's parameters and buffers in this layer and beneath, each once.
 

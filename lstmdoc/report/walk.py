@@ -150,7 +150,11 @@ class _Walk:
             key = node.weight_key(weight.name)
             owner = self.parameters.owner(key)
             if owner is None:
-                kept.append(weight)
+                kept.append(
+                    weight
+                    if weight.dtype
+                    else replace(weight, dtype=node.weight_dtype(weight.name))
+                )
                 self.parameters.claim(key, inside + weight.name)
             else:
                 shared.append((weight.name, owner))

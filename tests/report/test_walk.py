@@ -55,6 +55,9 @@ class Node:
     def weight_key(self, name: str) -> str | None:
         return self.tensors.get(name)
 
+    def weight_dtype(self, _name: str) -> None:
+        return None
+
     def framework_tensors(self) -> tuple[list[tuple[str, int]], list[tuple[str, int]]] | None:
         if not self.tensors and not self.inside:
             return None
