@@ -150,6 +150,7 @@ class TestOptimizerBytes:
         model.optimizer.build(model.trainable_variables)
         memory = lstmdoc.explain(model).memory
         assert memory is not None
+        assert memory.optimizer_bytes is not None
         assert memory.optimizer_bytes == weight_memory_size(model.optimizer.variables)
         sizes = summary_sizes(model)
         assert readable(memory.total_bytes) == sizes["Total"]

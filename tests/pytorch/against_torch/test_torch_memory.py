@@ -15,7 +15,7 @@ import torch
 import lstmdoc
 
 
-class Net(torch.nn.Module):
+class Net(torch.nn.Module):  # type: ignore[misc]
     """The tutorial's network in PyTorch, with a convolution, a norm and a tied embedding."""
 
     def __init__(self) -> None:
