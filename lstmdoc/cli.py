@@ -194,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         text = json.dumps(breakdown.to_dict(), indent=2, ensure_ascii=False)
     else:
         # The multiply-adds beside the count, for the steps or positions given.
-        text = "\n".join(filter(None, [str(breakdown), breakdown.cost_line]))
+        text = "\n".join(filter(None, [str(breakdown), breakdown.cost_line, breakdown.saved_line]))
     return _print(text)
 
 

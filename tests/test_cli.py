@@ -40,9 +40,13 @@ class TestCount:
         )
         assert re.search(r"^\s+bias\s+\(80,\)\s+80\s", result.stdout, re.MULTILINE)
         assert re.search(r"^\s+total\s+1,760$", result.stdout, re.MULTILINE)
-        assert lines[-2] == "4 × 20 × (1 + 20 + 1) = 1,760"
+        assert lines[-3] == "4 × 20 × (1 + 20 + 1) = 1,760"
         # One step by default: the input's 1 and the state's 20, by 4 gate blocks of 20.
-        assert lines[-1] == ("Mult-adds for 1 time step: 4 × 20 × (1 + 20) = 1,680 (3,360 FLOPs)")
+        assert lines[-2] == ("Mult-adds for 1 time step: 4 × 20 × (1 + 20) = 1,680 (3,360 FLOPs)")
+        # x, h and c before the step, the four gates and tanh(c): 1 + 7 × 20.
+        assert (
+            lines[-1] == "Kept for the backward pass (an estimate): 1 × (1 + 7 × 20) = 141 values"
+        )
 
     @pytest.mark.parametrize(
         ("arguments", "expected"),
@@ -87,6 +91,19 @@ class TestCount:
         )
         assert result.returncode == 0
         assert "20 × (20 + 1) = 420" in result.stdout.splitlines()
+
+    def test_steps_add_the_cost_and_what_training_keeps(self):
+        """By hand: 20 × 4 × 20 × (1 + 20) = 33,600 mult-adds; 20 × (1 + 7 × 20) = 2,820 values."""
+        arguments = ("count", "lstm", "--units", "20", "--features", "1", "--steps", "20")
+        result = lstmdoc_command(*arguments)
+        assert result.returncode == 0
+        lines = result.stdout.splitlines()
+        assert (
+            "Mult-adds for 20 time steps: 20 × 4 × 20 × (1 + 20) = 33,600 (67,200 FLOPs)" in lines
+        )
+        assert "Kept for the backward pass (an estimate): 20 × (1 + 7 × 20) = 2,820 values" in lines
+        data = json.loads(lstmdoc_command(*arguments, "--json").stdout)
+        assert (data["mult_adds"], data["saved_values"]) == (33600, 2820)
 
     def test_version(self):
         """--version prints the installed version."""

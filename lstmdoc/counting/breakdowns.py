@@ -79,6 +79,12 @@ class ParamBreakdown:
             ``steps × 4 × units × (features + units)``.
         mult_adds_substituted: the same with the numbers, such as ``20 × 4 × 20 × (1 + 20)``.
         mult_adds_for: what they are for, such as ``for 20 time steps``.
+        saved_values: the values the layer keeps for the backward pass when training,
+            for the sizes given, as :mod:`lstmdoc.counting.activations` estimates them,
+            or ``None`` where its family has no estimate.
+        saved_formula: the saved values in words, such as
+            ``steps × (features + 7 × units)``.
+        saved_substituted: the same with the numbers, such as ``20 × (1 + 7 × 20)``.
     """
 
     layer: str
@@ -94,6 +100,9 @@ class ParamBreakdown:
     mult_adds_formula: str = ""
     mult_adds_substituted: str = ""
     mult_adds_for: str = ""
+    saved_values: int | None = None
+    saved_formula: str = ""
+    saved_substituted: str = ""
 
     @property
     def total(self) -> int:
@@ -132,6 +141,20 @@ class ParamBreakdown:
         return f"Mult-adds{what}: {self.cost_equation} ({2 * self.mult_adds:,} FLOPs)"
 
     @property
+    def saved_line(self) -> str | None:
+        """The values kept for the backward pass, as ``lstmdoc count`` prints them, or ``None``.
+
+        Such as ``Kept for the backward pass (an estimate): 20 × (1 + 7 × 20) = 2,820
+        values``.
+        """
+        if self.saved_values is None:
+            return None
+        return (
+            f"Kept for the backward pass (an estimate): {self.saved_substituted} = "
+            f"{self.saved_values:,} values"
+        )
+
+    @property
     def units(self) -> int | None:
         """The ``units`` argument of a Keras layer that has one, else ``None``."""
         return self.arguments.get("units")
@@ -168,6 +191,9 @@ class ParamBreakdown:
             "mult_adds_formula": self.mult_adds_formula,
             "mult_adds_substituted": self.mult_adds_substituted,
             "mult_adds_for": self.mult_adds_for,
+            "saved_values": self.saved_values,
+            "saved_formula": self.saved_formula,
+            "saved_substituted": self.saved_substituted,
         }
 
     def __str__(self) -> str:

@@ -110,6 +110,12 @@ class Family:
             ``steps × 4 × units × (features + units)``.
         mult_adds_substituted: the same with the numbers (a template).
         mult_adds_for: what they are for, such as ``for 20 time steps`` (a template).
+        saved: the values the layer keeps for the backward pass, per sequence (an
+            expression), as :mod:`lstmdoc.counting.activations` estimates them;
+            ``None`` where the family has no estimate.
+        saved_when: where the estimate holds (an expression); elsewhere it is ``None``.
+        saved_formula: the saved values in words (a template).
+        saved_substituted: the same with the numbers (a template).
     """
 
     key: str
@@ -128,6 +134,10 @@ class Family:
     mult_adds_formula: str = Template("")
     mult_adds_substituted: str = Template("")
     mult_adds_for: str = Template("")
+    saved: str | None = None
+    saved_when: str = "True"
+    saved_formula: str = Template("")
+    saved_substituted: str = Template("")
 
     def argument(self, name: str) -> Argument:
         """The argument called ``name``."""
@@ -185,6 +195,11 @@ def breakdown(family: Family, arguments: Mapping[str, Any]) -> ParamBreakdown:
                     )
     given = {argument.name: names[argument.name] for argument in family.arguments}
     cost = None if compiled.mult_adds is None else expressions.evaluate(compiled.mult_adds, names)
+    saved = (
+        None
+        if compiled.saved is None or not expressions.evaluate(compiled.saved_when, names)
+        else int(expressions.evaluate(compiled.saved, names))
+    )
     return ParamBreakdown(
         layer=family.layer,
         framework=family.framework,
@@ -199,6 +214,11 @@ def breakdown(family: Family, arguments: Mapping[str, Any]) -> ParamBreakdown:
         mult_adds_formula=expressions.render(compiled.mult_adds_formula, names),
         mult_adds_substituted=expressions.render(compiled.mult_adds_substituted, names),
         mult_adds_for=expressions.render(compiled.mult_adds_for, names),
+        saved_values=saved,
+        saved_formula="" if saved is None else expressions.render(compiled.saved_formula, names),
+        saved_substituted=(
+            "" if saved is None else expressions.render(compiled.saved_substituted, names)
+        ),
     )
 
 
@@ -262,6 +282,10 @@ class _Compiled:
     mult_adds_formula: Any
     mult_adds_substituted: Any
     mult_adds_for: Any
+    saved: Any
+    saved_when: Any
+    saved_formula: Any
+    saved_substituted: Any
 
 
 @functools.cache
@@ -312,6 +336,10 @@ def _compiled(family: Family) -> _Compiled:
         mult_adds_formula=template(family.mult_adds_formula),
         mult_adds_substituted=template(family.mult_adds_substituted),
         mult_adds_for=template(family.mult_adds_for),
+        saved=None if family.saved is None else expression(family.saved),
+        saved_when=expression(family.saved_when),
+        saved_formula=template(family.saved_formula),
+        saved_substituted=template(family.saved_substituted),
     )
 
 
