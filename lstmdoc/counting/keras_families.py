@@ -6,6 +6,8 @@ tests hold each against Keras' own count. See :mod:`lstmdoc.counting.families`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from lstmdoc.counting import activations, products
 from lstmdoc.counting.family import Argument, Family, Row, Template, Weights
 from lstmdoc.counting.formulas import AFFINE, CONVOLUTION, DENSE, TABLE
@@ -118,7 +120,7 @@ def _keras_recurrent(key: str, layer: str, blocks: int, *, gru: bool = False) ->
     )
 
 
-def _saved(blocks: int, *, gru: bool) -> dict[str, str]:
+def _saved(blocks: int, *, gru: bool) -> dict[str, Any]:
     """What a Keras recurrent layer keeps for the backward pass (:mod:`~lstmdoc.counting.activations`)."""
     if blocks == 1:
         return {

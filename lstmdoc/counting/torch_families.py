@@ -7,6 +7,8 @@ Each was read off its class's ``__init__`` in PyTorch 2.13 (``torch/nn/modules/.
 
 from __future__ import annotations
 
+from typing import Any
+
 from lstmdoc.counting import activations, products
 from lstmdoc.counting.family import Argument, Family, Row, Template, Weights
 from lstmdoc.counting.formulas import AFFINE, CONVOLUTION, DENSE, TABLE
@@ -212,7 +214,7 @@ _LATER_LAYERS = "('' if num_layers == 2 else str(num_layers - 1) + ' × ')"
 _TWICE = "{'2 × ' if bidirectional else ''}"
 
 
-def _saved(blocks: int, *, lstm: bool) -> dict[str, str]:
+def _saved(blocks: int, *, lstm: bool) -> dict[str, Any]:
     """What a PyTorch recurrent module keeps for the backward pass (:mod:`~lstmdoc.counting.activations`).
 
     A later layer's input is the layer beneath's output, ``directions × hidden_size`` a step.
