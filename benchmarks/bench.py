@@ -425,12 +425,58 @@ def report(figures: dict[str, float], previous: dict[str, float]) -> str:
     return "\n".join(lines)
 
 
+def measure_costs(runs: int) -> dict[str, float]:
+    """Time lstmdoc.explain, with its mult-adds and memory, against model.summary().
+
+    Both on the same live models, interleaved: the tutorial's and ResNet50 (built with
+    weights=None, 177 layers), its optimizer built, so that every figure is computed.
+    The ratio says what the derivation costs beside what Keras prints.
+    """
+    os.environ.update({"TF_CPP_MIN_LOG_LEVEL": "3"})
+    import io
+
+    import keras
+
+    import lstmdoc
+
+    tutorial = keras.Sequential(
+        [keras.Input((20, 1)), keras.layers.LSTM(20, activation="relu"), keras.layers.Dense(20)]
+    )
+    models = {"tutorial": tutorial, "resnet50": keras.applications.ResNet50(weights=None)}
+    figures: dict[str, float] = {}
+    for name, model in models.items():
+        model.compile(optimizer="adam", loss="mse")
+        model.optimizer.build(model.trainable_variables)
+
+        def explained(model: Any = model) -> float:
+            start = time.perf_counter()
+            report = lstmdoc.explain(model)
+            (report.mult_adds, report.memory, report.to_dict())
+            return time.perf_counter() - start
+
+        def summarised(model: Any = model) -> float:
+            start = time.perf_counter()
+            model.summary(print_fn=lambda line, **_: io.StringIO().write(line))
+            return time.perf_counter() - start
+
+        explained()  # the first call imports lstmdoc's Keras rules
+        times: dict[str, list[float]] = {"explain": [], "summary": []}
+        for _ in range(runs * 3):  # interleaved, so that a busy moment weighs on both
+            times["explain"].append(explained())
+            times["summary"].append(summarised())
+        explain_s, summary_s = (statistics.median(times[key]) for key in ("explain", "summary"))
+        figures[f"explain_{name}_ms"] = 1000 * explain_s
+        figures[f"summary_{name}_ms"] = 1000 * summary_s
+        figures[f"explain_over_summary_{name}"] = explain_s / summary_s
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (default: 3)")
     parser.add_argument(
         "--only",
-        choices=["site", "prune", "original", "cli", "files", "forward"],
+        choices=["site", "prune", "original", "cli", "files", "forward", "costs"],
         action="append",
         help="measure only these groups (default: all)",
     )
@@ -448,7 +494,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     if arguments.runs < 1:
         parser.error(f"--runs must be at least 1, got {arguments.runs}")
-    groups = arguments.only or ["site", "prune", "original", "cli", "files", "forward"]
+    groups = arguments.only or ["site", "prune", "original", "cli", "files", "forward", "costs"]
     previous: dict[str, float] = {}
     if arguments.json.exists():
         previous = json.loads(arguments.json.read_text()).get("figures", {})
@@ -468,6 +514,8 @@ def main(argv: list[str] | None = None) -> int:
         figures |= measure_files(arguments.runs)
     if "forward" in groups:
         figures |= measure_forward(arguments.runs)
+    if "costs" in groups:
+        figures |= measure_costs(arguments.runs)
 
     if pairs:
         print(report_pairs(pairs), end="\n\n")
