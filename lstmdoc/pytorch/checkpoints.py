@@ -38,8 +38,9 @@ Lightning stores it under ``"state_dict"``, PyTorch's tutorial on checkpoints un
 ``"model_state_dict"``, and many training scripts under ``"model"``.
 """
 
-Loaded = tuple[dict[str, Shape], str | None, dict[str, str], set[str]]
-"""A checkpoint read: shapes by key, the key it was under, tied keys, integer tensors' keys."""
+Loaded = tuple[dict[str, Shape], str | None, dict[str, str], set[str], dict[str, str]]
+"""A checkpoint read: shapes by key, the key it was under, tied keys, integer tensors' keys,
+and dtypes by key (``"float32"``)."""
 
 _CODE = (
     "holds pickled Python objects that would run code when loaded ({detail}), so lstmdoc did "
@@ -214,7 +215,7 @@ def _state_dict(torch: Any, loaded: Any, shown_path: str) -> Loaded:
             "(a dictionary of tensors by name)"
         )
     if not loaded:  # the state_dict of a model without parameters or buffers
-        return {}, None, {}, set()
+        return {}, None, {}, set(), {}
     candidates: list[tuple[Any, str | None]] = [(loaded, None)]
     candidates += [(loaded[key], key) for key in NESTED_KEYS if key in loaded]
     for candidate, key in candidates:
@@ -234,7 +235,10 @@ def _state_dict(torch: Any, loaded: Any, shown_path: str) -> Loaded:
                 for name, value in tensors.items()
                 if not (value.is_floating_point() or value.is_complex())
             }
-            return shapes, key, tied_keys(tensors), integers
+            dtypes = {
+                name: str(value.dtype).removeprefix("torch.") for name, value in tensors.items()
+            }
+            return shapes, key, tied_keys(tensors), integers, dtypes
     raise UnreadableFile(
         f"path {shown_path} holds a dictionary without tensors, at its top or under "
         f"{', '.join(repr(key) for key in NESTED_KEYS)}: not a state_dict"

@@ -131,7 +131,14 @@ def explain_state_dict(
         if callable(getattr(value, "is_floating_point", None))
         and not (value.is_floating_point() or value.is_complex())
     }
-    return _explain_shapes(shapes, state_dicts.tied_keys(state_dict), name, source, integers)
+    dtypes = {
+        key: str(value.dtype).removeprefix("torch.")
+        for key, value in state_dict.items()
+        if hasattr(value, "dtype")
+    }
+    return _explain_shapes(
+        shapes, state_dicts.tied_keys(state_dict), name, source, integers, dtypes
+    )
 
 
 def _explain_shapes(
@@ -140,9 +147,10 @@ def _explain_shapes(
     name: str,
     source: str | None,
     integers: set[str] | frozenset[str] = frozenset(),
+    dtypes: Mapping[str, str] | None = None,
 ) -> ModelReport:
     notes: list[str] = []
-    root = state_dicts.StoredModule(state_dicts.group(shapes, tied, integers), notes, "")
+    root = state_dicts.StoredModule(state_dicts.group(shapes, tied, integers, dtypes), notes, "")
     if root.recognised:
         rows, walked, _unshown = walk_layer(root, _STORED_RULES)  # no input: no mult-adds
     else:
@@ -185,7 +193,9 @@ def explain_checkpoint(path: Path) -> ModelReport:
         ValueError: see :func:`lstmdoc.pytorch.pretrained.read`.
     """
     read = pretrained.read(path)
-    report = _explain_shapes(read.shapes, read.tied, read.name, str(path), read.integers)
+    report = _explain_shapes(
+        read.shapes, read.tied, read.name, str(path), read.integers, read.dtypes
+    )
     found = (
         ()
         if read.key is None

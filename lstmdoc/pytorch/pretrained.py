@@ -47,6 +47,7 @@ class Checkpoint:
         tied: the keys whose tensor an earlier key holds, each with that key.
         integers: the keys of integer or boolean tensors, which are never parameters.
         notes: what the reader should know about how it was read.
+        dtypes: each tensor's dtype, by its key, as PyTorch names it (``"float32"``).
     """
 
     shapes: dict[str, Shape]
@@ -55,6 +56,7 @@ class Checkpoint:
     tied: dict[str, str] = field(default_factory=dict)
     integers: set[str] = field(default_factory=set)
     notes: tuple[str, ...] = ()
+    dtypes: dict[str, str] = field(default_factory=dict)
 
 
 def read(path: Path) -> Checkpoint:
@@ -71,8 +73,8 @@ def read(path: Path) -> Checkpoint:
         return _safetensors(safetensors.read_index(path), path.name.split(".")[0], "sharded ")
     if kind(path) == "safetensors":
         return _safetensors(safetensors.read_file(path), path.stem)
-    shapes, key, tied, integers = checkpoints.load(path)
-    return Checkpoint(shapes, path.stem, key, tied, integers)
+    shapes, key, tied, integers, dtypes = checkpoints.load(path)
+    return Checkpoint(shapes, path.stem, key, tied, integers, dtypes=dtypes)
 
 
 def _safetensors(tensors: safetensors.Tensors, name: str, sharded: str = "") -> Checkpoint:
@@ -80,7 +82,13 @@ def _safetensors(tensors: safetensors.Tensors, name: str, sharded: str = "") -> 
         f"Read from a {sharded}safetensors header: names, shapes and dtypes, without the "
         "tensors' data. A tied weight is stored once, and so counted once."
     )
-    return Checkpoint(tensors.shapes, name, integers=tensors.integer_keys, notes=(note,))
+    return Checkpoint(
+        tensors.shapes,
+        name,
+        integers=tensors.integer_keys,
+        notes=(note,),
+        dtypes=tensors.dtype_names,
+    )
 
 
 def _folder(path: Path) -> Checkpoint:
@@ -117,6 +125,7 @@ def _folder(path: Path) -> Checkpoint:
         read_weights.tied,
         read_weights.integers,
         (*notes, *read_weights.notes),
+        read_weights.dtypes,
     )
 
 
@@ -127,6 +136,7 @@ def _bin_shards(index: Path) -> Checkpoint:
         raise UnreadableFile(f"path {describe_path(index)} has no weight_map")
     shapes: dict[str, Shape] = {}
     integers: set[str] = set()
+    dtypes: dict[str, str] = {}
     for shard in dict.fromkeys(str(value) for value in weight_map.values()):
         if Path(shard).name != shard:
             raise UnreadableFile(
@@ -135,7 +145,8 @@ def _bin_shards(index: Path) -> Checkpoint:
         read_shard = checkpoints.load(index.parent / shard)
         shapes |= read_shard[0]
         integers |= read_shard[3]
-    return Checkpoint(shapes, index.name, integers=integers)
+        dtypes |= read_shard[4]
+    return Checkpoint(shapes, index.name, integers=integers, dtypes=dtypes)
 
 
 def _config(path: Path) -> Mapping[str, Any]:

@@ -33,7 +33,7 @@ from lstmdoc.formats import (
     read_bounded,
 )  # read_bounded: for the index, whose size no header states
 
-__all__ = ["DTYPE_BITS", "MAX_SHARDS", "Tensors", "read_file", "read_index"]
+__all__ = ["DTYPE_BITS", "DTYPE_NAMES", "MAX_SHARDS", "Tensors", "read_file", "read_index"]
 
 DTYPE_BITS = {
     "BOOL": 8, "U8": 8, "I8": 8, "F8_E5M2": 8, "F8_E4M3": 8, "F8_E8M0": 8,
@@ -43,6 +43,15 @@ DTYPE_BITS = {
     "F4": 4, "F6_E2M3": 6, "F6_E3M2": 6,
 }  # fmt: skip
 """The bits of each dtype the format defines."""
+
+DTYPE_NAMES = {
+    "BOOL": "bool", "U8": "uint8", "I8": "int8", "F8_E5M2": "float8_e5m2",
+    "F8_E4M3": "float8_e4m3fn", "I16": "int16", "U16": "uint16", "F16": "float16",
+    "BF16": "bfloat16", "I32": "int32", "U32": "uint32", "F32": "float32",
+    "I64": "int64", "U64": "uint64", "F64": "float64", "C64": "complex64",
+}  # fmt: skip
+"""Each dtype's name as NumPy, PyTorch and Keras write it; the 4- and 6-bit floats and
+``F8_E8M0`` have none there."""
 
 MAX_SHARDS = 10_000
 """The most shards lstmdoc reads for one model."""
@@ -63,6 +72,13 @@ class Tensors:
     shapes: dict[str, tuple[int, ...]]
     dtypes: dict[str, str]
     metadata: dict[str, str]
+
+    @property
+    def dtype_names(self) -> dict[str, str]:
+        """Each tensor's dtype as PyTorch names it (``"float32"``), where it has such a name."""
+        return {
+            name: DTYPE_NAMES[dtype] for name, dtype in self.dtypes.items() if dtype in DTYPE_NAMES
+        }
 
     @property
     def integer_keys(self) -> set[str]:

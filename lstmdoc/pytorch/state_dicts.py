@@ -60,6 +60,7 @@ class Group:
             under several keys (a tied weight), the first key that holds it.
         buffers: the own tensors that are buffers whatever the module's class: by
             name (:func:`is_buffer_name`), or because they hold integers.
+        dtypes: the own tensors' dtypes, by name, where the file says (``"float32"``).
     """
 
     name: str
@@ -67,6 +68,7 @@ class Group:
     children: dict[str, Group] = field(default_factory=dict)
     identities: dict[str, str] = field(default_factory=dict)
     buffers: set[str] = field(default_factory=set)
+    dtypes: dict[str, str] = field(default_factory=dict)
 
     def everything(self) -> dict[str, Shape]:
         """Every tensor at or beneath this module, by its name relative to it."""
@@ -80,6 +82,7 @@ def group(
     shapes: Mapping[str, Shape],
     tied: Mapping[str, str] | None = None,
     integers: Collection[str] = (),
+    dtypes: Mapping[str, str] | None = None,
 ) -> Group:
     """Arrange a ``state_dict``'s names and shapes by module path.
 
@@ -87,6 +90,7 @@ def group(
         shapes: each tensor's shape, by its key.
         tied: for a key whose tensor is also stored under an earlier key, that key.
         integers: the keys of tensors of integer or boolean dtype, which are buffers.
+        dtypes: each tensor's dtype, by its key, where known.
     """
     root = Group("")
     integers = set(integers)
@@ -97,6 +101,8 @@ def group(
             node = node.children.setdefault(part, Group(part))
         node.tensors[tensor] = shape
         node.identities[tensor] = (tied or {}).get(key, key)
+        if dtypes and key in dtypes:
+            node.dtypes[tensor] = dtypes[key]
         if key in integers or is_buffer_name(tensor):
             node.buffers.add(tensor)
     return root
@@ -245,7 +251,7 @@ class StoredModule:
         """An unrecognised module's own parameters, counted from their stored shapes."""
         buffers = self._stored.buffers
         return [
-            Weight(name, shape, True)
+            Weight(name, shape, True, dtype=self._stored.dtypes.get(name))
             for name, shape in self._stored.tensors.items()
             if name not in buffers
         ]
@@ -254,7 +260,7 @@ class StoredModule:
         """An unrecognised module's tensors known to be buffers, by name or dtype."""
         buffers = self._stored.buffers
         return [
-            Weight(name, shape, False)
+            Weight(name, shape, False, dtype=self._stored.dtypes.get(name))
             for name, shape in self._stored.tensors.items()
             if name in buffers
         ]
@@ -268,8 +274,9 @@ class StoredModule:
         """The tensor stored as ``name``: its key, or the first key of a tied tensor."""
         return self._stored.identities.get(name)
 
-    def weight_dtype(self, _name: str) -> None:
-        return None  # the shapes are read, not the dtypes
+    def weight_dtype(self, name: str) -> str | None:
+        """The stored tensor's dtype, where the file says."""
+        return self._stored.dtypes.get(name)
 
     def framework_tensors(self) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
         """The stored parameters and buffers here and beneath, a tied tensor once."""

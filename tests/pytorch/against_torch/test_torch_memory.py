@@ -78,6 +78,30 @@ class TestWeightBytes:
         assert memory.non_trainable_bytes == frozen == 4 * 4 * 20 * (3 + 20 + 2)
 
 
+class TestFileBytes:
+    """A file's dtypes are read with its shapes: a torch.save file's and a safetensors header's."""
+
+    @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float16])
+    def test_a_saved_state_dict(self, tmp_path, dtype):
+        model = Net().to(dtype)
+        path = tmp_path / "net.pt"
+        torch.save(model.state_dict(), path)
+        memory = lstmdoc.explain_file(path).memory
+        assert memory is not None
+        assert dict(memory.by_dtype) == torch_by_dtype(model)
+
+    @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+    def test_a_safetensors_file(self, tmp_path, dtype):
+        from safetensors.torch import save_model  # noqa: PLC0415  (the torch session has it)
+
+        model = Net().to(dtype)
+        path = tmp_path / "model.safetensors"
+        save_model(model, str(path))  # the tied weight stored once
+        memory = lstmdoc.explain_file(path).memory
+        assert memory is not None
+        assert dict(memory.by_dtype) == torch_by_dtype(model)
+
+
 OPTIMIZERS = {
     "Adam": torch.optim.Adam,
     "Adam amsgrad": lambda p: torch.optim.Adam(p, amsgrad=True),
