@@ -37,11 +37,78 @@ compute other things, and have no estimate.
 
 from __future__ import annotations
 
-__all__ = ["GATED", "SIMPLE"]
+from typing import Any
+
+from lstmdoc.counting.family import Template
+
+__all__ = ["GATED", "keras_saved", "torch_saved"]
 
 GATED = 7
 """The values, in units of ``units``, an LSTM or GRU step keeps beside its input."""
 
-SIMPLE = 1
-"""The values, in units of ``units``, a SimpleRNN step keeps beside its input (its output),
-plus the initial state once."""
+def keras_saved(blocks: int, *, gru: bool) -> dict[str, Any]:
+    """The estimate of a Keras recurrent family (LSTM, GRU, SimpleRNN), as its ``saved`` fields."""
+    if blocks == 1:
+        return {
+            "saved": "directions * (steps * features + (steps + 1) * units)",
+            "saved_formula": Template("{twice}(steps × features + (steps + 1) × units)"),
+            "saved_substituted": Template("{twice}({steps} × {features} + {steps + 1} × {units})"),
+        }
+    return {
+        "saved": f"directions * steps * (features + {GATED} * units)",
+        "saved_when": "reset_after" if gru else "True",
+        "saved_formula": Template(f"{{twice}}steps × (features + {GATED} × units)"),
+        "saved_substituted": Template(f"{{twice}}{{steps}} × ({{features}} + {GATED} × {{units}})"),
+    }
+
+
+_LATER_LAYERS = "('' if num_layers == 2 else str(num_layers - 1) + ' × ')"
+_TWICE = "{'2 × ' if bidirectional else ''}"
+
+
+def torch_saved(blocks: int, *, lstm: bool) -> dict[str, Any]:
+    """The estimate of a PyTorch recurrent family (LSTM, GRU, RNN), as its ``saved`` fields.
+
+    A later layer's input is the layer beneath's output, ``directions × hidden_size`` a step.
+    """
+    if blocks == 1:
+        later = (
+            f"' + ' + {_LATER_LAYERS} + ('2 × ' if bidirectional else '') + str(hidden_size)"
+            " + ' × (2 × ' + str(steps) + ' + 1)'"
+        )
+        return {
+            "saved": (
+                "steps * input_size + directions * (steps + 1) * hidden_size"
+                " + (num_layers - 1) * directions * hidden_size * (2 * steps + 1)"
+            ),
+            "saved_formula": Template(
+                "steps × input_size + directions × (steps + 1) × hidden_size"
+                "{'' if num_layers == 1 else ' + (layers - 1) × directions × hidden_size"
+                " × (2 × steps + 1)'}"
+            ),
+            "saved_substituted": Template(
+                f"{{steps}} × {{input_size}} + {_TWICE}{{steps + 1}} × {{hidden_size}}"
+                f"{{'' if num_layers == 1 else {later}}}"
+            ),
+        }
+    kept = GATED
+    later = (
+        f"' + ' + {_LATER_LAYERS} + str(steps) + ' × ' + ('2 × ' if bidirectional else '')"
+        f" + '{kept + 1} × ' + str(hidden_size)"
+    )
+    return {
+        "saved": (
+            f"steps * (input_size + directions * {kept} * hidden_size)"
+            f" + (num_layers - 1) * steps * directions * {kept + 1} * hidden_size"
+        ),
+        "saved_when": "proj_size == 0" if lstm else "True",
+        "saved_formula": Template(
+            f"steps × (input_size + directions × {kept} × hidden_size)"
+            f"{{'' if num_layers == 1 else ' + (layers - 1) × steps × directions × "
+            f"{kept + 1} × hidden_size'}}"
+        ),
+        "saved_substituted": Template(
+            f"{{steps}} × ({{input_size}} + {_TWICE}{kept} × {{hidden_size}})"
+            f"{{'' if num_layers == 1 else {later}}}"
+        ),
+    }

@@ -6,8 +6,6 @@ tests hold each against Keras' own count. See :mod:`lstmdoc.counting.families`.
 
 from __future__ import annotations
 
-from typing import Any
-
 from lstmdoc.counting import activations, products
 from lstmdoc.counting.family import Argument, Family, Row, Template, Weights
 from lstmdoc.counting.formulas import AFFINE, CONVOLUTION, DENSE, TABLE
@@ -116,26 +114,8 @@ def _keras_recurrent(key: str, layer: str, blocks: int, *, gru: bool = False) ->
             f"{{twice}}{products.STEPS_TIMES}{factor}{{units}} × ({{features}} + {{units}})"
         ),
         mult_adds_for=Template(products.FOR_STEPS),
-        **_saved(blocks, gru=gru),
+        **activations.keras_saved(blocks, gru=gru),
     )
-
-
-def _saved(blocks: int, *, gru: bool) -> dict[str, Any]:
-    """What a Keras recurrent layer keeps for the backward pass (:mod:`~lstmdoc.counting.activations`)."""
-    if blocks == 1:
-        return {
-            "saved": "directions * (steps * features + (steps + 1) * units)",
-            "saved_formula": Template("{twice}(steps × features + (steps + 1) × units)"),
-            "saved_substituted": Template("{twice}({steps} × {features} + {steps + 1} × {units})"),
-        }
-    return {
-        "saved": f"directions * steps * (features + {activations.GATED} * units)",
-        "saved_when": "reset_after" if gru else "True",
-        "saved_formula": Template(f"{{twice}}steps × (features + {activations.GATED} × units)"),
-        "saved_substituted": Template(
-            f"{{twice}}{{steps}} × ({{features}} + {activations.GATED} × {{units}})"
-        ),
-    }
 
 
 KERAS_RECURRENT = {

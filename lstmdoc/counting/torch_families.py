@@ -7,8 +7,6 @@ Each was read off its class's ``__init__`` in PyTorch 2.13 (``torch/nn/modules/.
 
 from __future__ import annotations
 
-from typing import Any
-
 from lstmdoc.counting import activations, products
 from lstmdoc.counting.family import Argument, Family, Row, Template, Weights
 from lstmdoc.counting.formulas import AFFINE, CONVOLUTION, DENSE, TABLE
@@ -206,60 +204,8 @@ def _torch_recurrent(key: str, layer: str, blocks: int) -> Family:
         ),
         mult_adds_substituted=Template(products.STEPS_TIMES + "{every_step}"),
         mult_adds_for=Template("for {steps} time step{'' if steps == 1 else 's'} of one sequence"),
-        **_saved(blocks, lstm=lstm),
+        **activations.torch_saved(blocks, lstm=lstm),
     )
-
-
-_LATER_LAYERS = "('' if num_layers == 2 else str(num_layers - 1) + ' × ')"
-_TWICE = "{'2 × ' if bidirectional else ''}"
-
-
-def _saved(blocks: int, *, lstm: bool) -> dict[str, Any]:
-    """What a PyTorch recurrent module keeps for the backward pass (:mod:`~lstmdoc.counting.activations`).
-
-    A later layer's input is the layer beneath's output, ``directions × hidden_size`` a step.
-    """
-    if blocks == 1:
-        later = (
-            f"' + ' + {_LATER_LAYERS} + ('2 × ' if bidirectional else '') + str(hidden_size)"
-            " + ' × (2 × ' + str(steps) + ' + 1)'"
-        )
-        return {
-            "saved": (
-                "steps * input_size + directions * (steps + 1) * hidden_size"
-                " + (num_layers - 1) * directions * hidden_size * (2 * steps + 1)"
-            ),
-            "saved_formula": Template(
-                "steps × input_size + directions × (steps + 1) × hidden_size"
-                "{'' if num_layers == 1 else ' + (layers - 1) × directions × hidden_size"
-                " × (2 × steps + 1)'}"
-            ),
-            "saved_substituted": Template(
-                f"{{steps}} × {{input_size}} + {_TWICE}{{steps + 1}} × {{hidden_size}}"
-                f"{{'' if num_layers == 1 else {later}}}"
-            ),
-        }
-    kept = activations.GATED
-    later = (
-        f"' + ' + {_LATER_LAYERS} + str(steps) + ' × ' + ('2 × ' if bidirectional else '')"
-        f" + '{kept + 1} × ' + str(hidden_size)"
-    )
-    return {
-        "saved": (
-            f"steps * (input_size + directions * {kept} * hidden_size)"
-            f" + (num_layers - 1) * steps * directions * {kept + 1} * hidden_size"
-        ),
-        "saved_when": "proj_size == 0" if lstm else "True",
-        "saved_formula": Template(
-            f"steps × (input_size + directions × {kept} × hidden_size)"
-            f"{{'' if num_layers == 1 else ' + (layers - 1) × steps × directions × "
-            f"{kept + 1} × hidden_size'}}"
-        ),
-        "saved_substituted": Template(
-            f"{{steps}} × ({{input_size}} + {_TWICE}{kept} × {{hidden_size}})"
-            f"{{'' if num_layers == 1 else {later}}}"
-        ),
-    }
 
 
 TORCH_RECURRENT = {
