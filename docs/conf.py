@@ -14,6 +14,7 @@ page again, so no page is ever served from an older lstmdoc.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import re
@@ -45,6 +46,7 @@ release = metadata.version("lstmdoc")
 version = ".".join(release.split(".")[:2])
 
 sys.path.insert(0, str(DOCS / "_ext"))
+import warm_kernels  # docs/_ext/warm_kernels.py
 from notebooks import notebook_requirement  # docs/_ext/notebooks.py
 
 extensions = [
@@ -402,6 +404,20 @@ def _read_slowest_first(_app: Any, _env: Any, docnames: list[str]) -> None:
     docnames.sort(key=lambda docname: (first.get(docname, len(first)), docname))
 
 
+def _start_warm_kernels(_app: Any, _env: Any, docnames: list[str]) -> None:
+    """Fork the kernels of the pages to execute from one that imported TensorFlow once.
+
+    docs/_ext/warm_kernels.py says how; LSTMDOC_DOCS_WARM_KERNELS=0 starts plain
+    kernels instead, to compare.
+    """
+    if docnames and nb_execution_mode != "off" and os.environ.get(_WARM, "1") != "0":
+        warm_kernels.start()
+        atexit.register(warm_kernels.stop)  # also when the build stops on an error
+
+
+_WARM = "LSTMDOC_DOCS_WARM_KERNELS"
+
+
 def _one_page_per_chunk(docnames: Any, nproc: int, _maxbatch: int = 10) -> list[list[str]]:
     """Give each of Sphinx's parallel processes one page at a time, in reading order.
 
@@ -430,6 +446,8 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("doctree-resolved", _warn_about_figures_shown_as_text)
     app.connect("doctree-resolved", _warn_about_build_paths_in_outputs)
     app.connect("env-before-read-docs", _read_slowest_first)
+    app.connect("env-before-read-docs", _start_warm_kernels)
+    app.connect("build-finished", warm_kernels.stop)
     # A config value with rebuild="env": Sphinx re-reads every page when it changes.
     app.add_config_value("lstmdoc_fingerprint", "", "env")
     # Before the first paint, resolve the theme's "auto" mode to light or dark, so that a
