@@ -130,6 +130,9 @@ def serve(path: str) -> None:
     import importlib  # noqa: PLC0415
     import selectors  # noqa: PLC0415
 
+    # What ipykernel sets before a page's code runs, so before anything imports
+    # Matplotlib (TensorFlow does): Matplotlib reads its backend when first imported.
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     for name in WARM:
         importlib.import_module(name)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
