@@ -46,6 +46,7 @@ __all__ = ["GATED", "keras_saved", "torch_saved"]
 GATED = 7
 """The values, in units of ``units``, an LSTM or GRU step keeps beside its input."""
 
+
 def keras_saved(blocks: int, *, gru: bool) -> dict[str, Any]:
     """The estimate of a Keras recurrent family (LSTM, GRU, SimpleRNN), as its ``saved`` fields."""
     if blocks == 1:
