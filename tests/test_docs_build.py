@@ -63,6 +63,9 @@ def _build(source: Path, **environment: str) -> tuple[int, str]:
     """Run sphinx-build as nox -s docs does; return (exit status, everything printed)."""
     # A CI machine's LSTMDOC_DOCS_EXECUTION=force must not leak into the tests of the cache.
     env = {name: value for name, value in os.environ.items() if name != "LSTMDOC_DOCS_EXECUTION"}
+    # Plain kernels for these small sites, whose pages import no TensorFlow: a warm
+    # kernel's server would import it for nothing. TestWarmKernels builds with them.
+    env["LSTMDOC_DOCS_WARM_KERNELS"] = "0"
     env.update(environment)
     result = subprocess.run(
         [
@@ -181,6 +184,26 @@ class TestStrictness:
         assert status == 0, output
         html = (source / "_build" / "html" / "tensorflow-page.html").read_text()
         assert "42" in html
+        for noise in ("I0000", "absl", "cuda", "oneDNN"):
+            assert noise not in html
+
+
+class TestWarmKernels:
+    """The build's kernels forked from one that imported TensorFlow (docs/_ext/warm_kernels.py)."""
+
+    def test_a_figure_after_tensorflow_is_an_image_and_the_noise_stays_off_the_page(self, tmp_path):
+        """TensorFlow imports Matplotlib: the server must give it the kernels' inline backend."""
+        page = _page(
+            "Warm",
+            "import tensorflow as tf\nprint(tf.constant(2) * 21)",
+            "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\nplt.show()",
+        )
+        source = _site(tmp_path, {"warm": page})
+        status, output = _build(source, LSTMDOC_DOCS_WARM_KERNELS="1", TF_CPP_MIN_LOG_LEVEL="0")
+        assert status == 0, output
+        html = (source / "_build" / "html" / "warm.html").read_text()
+        assert "42" in html
+        assert re.search(r"<img[^>]+\.png", html), html
         for noise in ("I0000", "absl", "cuda", "oneDNN"):
             assert noise not in html
 
