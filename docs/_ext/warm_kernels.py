@@ -186,9 +186,14 @@ def _become_kernel(request: dict[str, Any], connection: socket.socket) -> None:
     _stop_with(launcher)
     from ipykernel import kernelapp  # noqa: PLC0415  (imported already, by the server)
 
+    argv = ["-f", request["connection_file"]]
+    # ipykernel reads its parent from the environment when it is imported, which was
+    # in the server: give it the launcher's, as a plain kernel would have it.
+    if os.environ.get("JPY_PARENT_PID"):
+        argv.append(f"--IPKernelApp.parent_handle={os.environ['JPY_PARENT_PID']}")
     code = 0
     try:
-        kernelapp.launch_new_instance(argv=["-f", request["connection_file"]])
+        kernelapp.launch_new_instance(argv=argv)
     except SystemExit as stop:
         code = stop.code if isinstance(stop.code, int) else 0
     finally:
