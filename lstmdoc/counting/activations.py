@@ -1,4 +1,4 @@
-"""What a recurrent layer keeps for the backward pass: an estimate, in values per sequence.
+"""What a layer keeps for the backward pass: an estimate, in values per sequence.
 
 Training runs each layer forward, keeps some of what it computed, and uses it to
 compute the gradients on the way back. For an LSTM, each step's backward pass needs:
@@ -14,7 +14,8 @@ That is ``steps × (features + 7 × units)`` values a sequence, and the same for
 PyTorch's GRU (``reset_after=True``, Keras' default). A SimpleRNN keeps its inputs and
 its outputs, the initial state included: ``steps × features + (steps + 1) × units``.
 A second direction keeps its own, and a stacked layer's input is the layer beneath's
-output, ``directions × units`` values a step.
+output, ``directions × units`` values a step. A dense layer (Keras' ``Dense``,
+PyTorch's ``Linear``) keeps its input, ``positions × features``.
 
 How close this is, measured with ``torch.autograd.graph.saved_tensors_hooks``, which sees
 every tensor autograd keeps (each storage once, parameters left out), on PyTorch 2.13's
@@ -22,7 +23,8 @@ CPU path (``tests/pytorch/against_torch/test_torch_activations.py``):
 
 - with oneDNN off (``torch.backends.mkldnn.flags(enabled=False)``), where the layer runs
   as the products and elementwise operations it is made of, the estimate is exact for
-  ``nn.LSTM``, ``nn.GRU`` and ``nn.RNN`` of any size, layers and directions, save one
+  ``nn.LSTM``, ``nn.GRU`` and ``nn.RNN`` of any size, layers and directions, and for
+  ``nn.Linear``, save one
   case: ``batch_first=True`` with two directions and a batch of more than one, where
   PyTorch keeps a second, contiguous copy of the input (``batch × steps × features``
   values more);
@@ -41,7 +43,7 @@ from typing import Any
 
 from lstmdoc.counting.family import Template
 
-__all__ = ["GATED", "keras_saved", "torch_saved"]
+__all__ = ["GATED", "input_saved", "keras_saved", "torch_saved"]
 
 GATED = 7
 """The values, in units of ``units``, an LSTM or GRU step keeps beside its input."""
@@ -112,4 +114,14 @@ def torch_saved(blocks: int, *, lstm: bool) -> dict[str, Any]:
             f"{{steps}} × ({{input_size}} + {_TWICE}{kept} × {{hidden_size}})"
             f"{{'' if num_layers == 1 else {later}}}"
         ),
+    }
+
+
+def input_saved(features: str) -> dict[str, Any]:
+    """The estimate of a dense layer (Keras' Dense, PyTorch's Linear): its input, for the
+    kernel's gradient, ``positions × features`` values; ``features`` names the argument."""
+    return {
+        "saved": f"positions * {features}",
+        "saved_formula": Template(f"positions × {features}"),
+        "saved_substituted": Template(f"{{positions}} × {{{features}}}"),
     }

@@ -151,6 +151,7 @@ _DENSE = Family(
     mult_adds_formula=Template("positions × units × features"),
     mult_adds_substituted=Template(f"{products.POSITIONS_TIMES}{{units}} × {{features}}"),
     mult_adds_for=Template("at {positions} position{'' if positions == 1 else 's'}"),
+    **activations.input_saved("features"),
 )
 
 # --- Keras: convolutions, embeddings, attention, normalization -------------------------------

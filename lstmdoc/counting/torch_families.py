@@ -245,6 +245,7 @@ _LINEAR = Family(
     mult_adds_formula=Template("positions × out_features × in_features"),
     mult_adds_substituted=Template(f"{products.POSITIONS_TIMES}{{out_features}} × {{in_features}}"),
     mult_adds_for=Template("for {positions} row{'' if positions == 1 else 's'} of input"),
+    **activations.input_saved("in_features"),
 )
 
 

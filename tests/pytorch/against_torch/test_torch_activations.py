@@ -76,6 +76,20 @@ def test_the_estimate_is_what_pytorch_keeps(
     assert kept_values(module, torch.randn(steps, batch, input_size)) == batch * estimate
 
 
+@settings(max_examples=20, deadline=None)
+@given(positions=SIZES, in_features=SIZES, out_features=SIZES, bias=st.booleans())
+def test_a_linear_layer_keeps_its_input(positions, in_features, out_features, bias):
+    module = torch.nn.Linear(in_features, out_features, bias=bias)
+    estimate = lstmdoc.breakdown(
+        "torch-linear",
+        in_features=in_features,
+        out_features=out_features,
+        bias=bias,
+        positions=positions,
+    ).saved_values
+    assert kept_values(module, torch.randn(positions, in_features)) == estimate
+
+
 def test_the_tutorials_lstm_by_hand():
     """20 steps × (1 input + 7 × 20): x, h and c before the step, four gates, tanh(c)."""
     estimate = lstmdoc.breakdown("lstm", units=20, features=1, steps=20).saved_values
