@@ -245,6 +245,7 @@ def browser(session: nox.Session) -> None:
     Also writes full-page screenshots of every page (desktop and phone, light and dark)
     to docs/_build/screenshots/, to review the site as pictures. Build the site first
     (nox -s docs). Needs Debian's chromium (/usr/bin/chromium) and Node.js with npm.
+    The pages' tests run on every core, then Lighthouse's alone, one page at a time.
     Arguments after -- go to one pytest run instead of the two below.
     """
     # lstmdoc[notebooks], what a downloaded notebook tells its reader to install.
@@ -270,7 +271,10 @@ def browser(session: nox.Session) -> None:
     lighthouse = f"{browser_tests}/test_lighthouse.py"
     # This run writes every page's screenshots afresh: none of a page since removed stays.
     shutil.rmtree("docs/_build/screenshots", ignore_errors=True)
-    session.run("pytest", browser_tests, f"--ignore={lighthouse}", env=QUIET_TENSORFLOW)
+    # On every core: each test loads its page in a profile of its own, and none is timed.
+    # On CI's two cores (4 December 2026) one process took 615 s at a load average of 4
+    # to 5, two workers 446 s at 5 to 10.
+    session.run("pytest", browser_tests, f"--ignore={lighthouse}", *_PARALLEL, env=QUIET_TENSORFLOW)
     # Alone, so that no other work on the machine slows the pages Lighthouse times.
     # -rP prints each page's scores, run by run, into the log.
     session.run("pytest", lighthouse, "-raP", env=QUIET_TENSORFLOW)
