@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import socket
 import sys
 import time
 from collections.abc import Iterator
@@ -89,6 +90,12 @@ def test_a_warm_kernel_computes_what_a_plain_one_does(server, tmp_path, monkeypa
     assert warm[0] is True
     assert plain[0] is False  # no server: the launcher became a plain kernel
     assert warm[1:] == plain[1:] == (str(tmp_path), "from the launcher", plain[3])
+
+
+def test_a_launcher_gone_before_asking_leaves_the_server_serving(server, tmp_path):
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as gone:
+        gone.connect(str(server))  # and closes without a request
+    assert eval(run(PAGE, tmp_path))[0] is True  # still a warm kernel
 
 
 def test_an_interrupt_reaches_the_forked_kernel(server, tmp_path):

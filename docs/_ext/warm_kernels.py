@@ -146,7 +146,11 @@ def serve(path: str) -> None:
     while True:
         for _key, _events in selector.select(timeout=0.05):
             connection, _ = listener.accept()
-            request = json.loads(connection.makefile("r").readline())
+            try:
+                request = json.loads(connection.makefile("r").readline())
+            except ValueError:  # a launcher gone before it asked: it starts no kernel
+                connection.close()
+                continue
             child = os.fork()
             if child == 0:
                 selector.close()
