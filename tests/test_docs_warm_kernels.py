@@ -101,13 +101,26 @@ def test_a_launcher_gone_before_asking_leaves_the_server_serving(server, tmp_pat
 def test_an_interrupt_reaches_the_forked_kernel(server, tmp_path):
     """A cell past its time limit is interrupted, as the executor does: SIGINT, passed on."""
     with kernel(tmp_path) as (manager, client):
-        client.execute("import time; time.sleep(60)")
-        time.sleep(1)
+        request = client.execute("import time; time.sleep(60)")
+        # Interrupt once the cell runs: before, there would be nothing to stop.
+        next_message(client.get_iopub_msg, request, "execute_input")
+        time.sleep(0.5)
         started = time.monotonic()
         manager.interrupt_kernel()
-        reply = client.get_shell_msg(timeout=30)
+        reply = next_message(client.get_shell_msg, request, "execute_reply")
         assert reply["content"]["ename"] == "KeyboardInterrupt"
         assert time.monotonic() - started < 30
+
+
+def next_message(receive: Any, request: str, kind: str) -> dict[str, Any]:
+    """The next message of ``kind`` about ``request``, passing over any other.
+
+    A late reply to one of start_new_kernel's kernel_info requests can come first.
+    """
+    while True:
+        message = receive(timeout=30)
+        if message["parent_header"].get("msg_id") == request and message["msg_type"] == kind:
+            return message  # type: ignore[no-any-return]
 
 
 def test_a_killed_launcher_takes_its_kernel_with_it(server, tmp_path):
