@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import shutil
 from collections.abc import Sequence
@@ -44,6 +45,12 @@ _SITE_BUILDERS = ["pydata-sphinx-theme", "sphinx-book-theme", "myst-nb", "tinycs
 # pytest on every core. worksteal: a few tests (a page's cells) take far longer than the
 # rest; an idle worker takes queued tests from a busy one instead of waiting.
 _PARALLEL = ["-n", "auto", "--dist", "worksteal"]
+# Sphinx's processes for the site, each reading (and executing) one page at a time: one
+# more than the cores. Each page's process waits at times (its kernel starting and
+# stopping, the answers of each cell), and the extra process keeps the cores busy
+# meanwhile: a cold build on two cores took 33 s with three, 37 s with two (-j auto);
+# four were no faster than three. The bench builds with the same number.
+SPHINX_PROCESSES = str((os.cpu_count() or 1) + 1)
 _PRINT_VERSIONS = (
     "from importlib.metadata import version; print({{n: version(n) for n in {names}}})"
 )
@@ -166,8 +173,8 @@ def docs(session: nox.Session) -> None:
     live = session.interactive and not session.posargs
     _install(session, "docs-live" if live else "docs")
     # -n: every cross-reference must resolve; -W --keep-going: report all warnings, then fail.
-    # -j auto: pages execute in parallel, one kernel per core (the cache is shared safely).
-    strict = ["-n", "-W", "--keep-going", "-j", "auto", "-d", "docs/_build/doctrees"]
+    # -j: pages execute in parallel, a kernel per process (the cache is shared safely).
+    strict = ["-n", "-W", "--keep-going", "-j", SPHINX_PROCESSES, "-d", "docs/_build/doctrees"]
     if live:
         session.run(
             "sphinx-autobuild",
@@ -213,7 +220,7 @@ def canary(session: nox.Session) -> None:
     build = copy / "docs" / "_build"
     session.run(
         "sphinx-build",
-        *["-n", "-W", "--keep-going", "-j", "auto", "-q", "-d", str(build / "doctrees")],
+        *["-n", "-W", "--keep-going", "-j", SPHINX_PROCESSES, "-q", "-d", str(build / "doctrees")],
         *["-b", "html", str(copy / "docs"), str(build / "html")],
         env={**QUIET_TENSORFLOW, "LSTMDOC_DOCS_EXECUTION": "cache"},
     )
@@ -235,7 +242,13 @@ def bench(session: nox.Session) -> None:
     benchmarks/bench.py (see its --help), e.g. -- --only site --runs 1.
     """
     _install(session, "docs")
-    session.run("python", "benchmarks/bench.py", *session.posargs, env=QUIET_TENSORFLOW)
+    session.run(
+        "python",
+        "benchmarks/bench.py",
+        *["--processes", SPHINX_PROCESSES],
+        *session.posargs,
+        env=QUIET_TENSORFLOW,
+    )
 
 
 @nox.session(default=False)

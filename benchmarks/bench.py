@@ -68,8 +68,9 @@ class SiteBuild:
     The copy keeps the measurement away from the contributor's own build and cache.
     """
 
-    def __init__(self, workspace: Path) -> None:
+    def __init__(self, workspace: Path, processes: str = "auto") -> None:
         self.workspace = workspace
+        self.processes = processes
         self.source = workspace / "docs"
         if self.workspace.exists():
             shutil.rmtree(self.workspace)
@@ -87,7 +88,7 @@ class SiteBuild:
                 "-W",
                 "--keep-going",
                 "-j",
-                "auto",
+                self.processes,
                 "-q",
                 *options,
                 "-d",
@@ -167,7 +168,9 @@ def others_share(measure: Callable[[], float]) -> tuple[float, float | None]:
     return result, max(others, 0.0) / capacity
 
 
-def measure_site(runs: int, page: str) -> tuple[dict[str, float], list[dict[str, Any]]]:
+def measure_site(
+    runs: int, page: str, processes: str
+) -> tuple[dict[str, float], list[dict[str, Any]]]:
     """Time the seed script and a cold build as pairs, then the two rebuilds.
 
     Returns the medians, and each pair: its times, load averages and page times.
@@ -176,7 +179,7 @@ def measure_site(runs: int, page: str) -> tuple[dict[str, float], list[dict[str,
     pairs: list[dict[str, Any]] = []
     unchanged, edited = [], []
     with tempfile.TemporaryDirectory(prefix="lstmdoc-bench-") as folder:
-        site = SiteBuild(Path(folder) / "site")
+        site = SiteBuild(Path(folder) / "site", processes)
         for _ in range(runs):
             pair: dict[str, Any] = {"load_before_script": load_average()}
             pair["script_s"], pair["others_during_script"] = others_share(lambda: timed(script))
@@ -248,7 +251,7 @@ def report_pairs(pairs: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def measure_prune(runs: int) -> dict[str, float]:
+def measure_prune(runs: int, processes: str) -> dict[str, float]:
     """Time the build's last step alone: pruning the stylesheets (tinycss2), subsetting the fonts.
 
     The site is built once unpruned (-D lighter_prune=0); each run prunes a fresh copy.
@@ -257,7 +260,7 @@ def measure_prune(runs: int) -> dict[str, float]:
     prune_site = importlib.import_module("lighter").prune_site
 
     with tempfile.TemporaryDirectory(prefix="lstmdoc-bench-") as folder:
-        site = SiteBuild(Path(folder) / "site")
+        site = SiteBuild(Path(folder) / "site", processes)
         site.reuse_execution_cache()
         site.build("-D", "lighter_prune=0")
         unpruned = site.source / "_build" / "html"
@@ -491,6 +494,11 @@ def main(argv: list[str] | None = None) -> int:
         default="tutorial/memorise-a-sequence.md",
         help="the page edited for the one-page rebuild (relative to docs/)",
     )
+    parser.add_argument(
+        "--processes",
+        default="auto",
+        help="sphinx-build -j for the site's builds (nox -s bench passes nox -s docs' own)",
+    )
     arguments = parser.parse_args(argv)
     if arguments.runs < 1:
         parser.error(f"--runs must be at least 1, got {arguments.runs}")
@@ -502,12 +510,12 @@ def main(argv: list[str] | None = None) -> int:
     figures: dict[str, float] = {}
     pairs: list[dict[str, Any]] = []
     if "site" in groups:  # the seed script is timed with the site, in pairs
-        site_figures, pairs = measure_site(arguments.runs, arguments.page)
+        site_figures, pairs = measure_site(arguments.runs, arguments.page, arguments.processes)
         figures |= site_figures
     elif "original" in groups:
         figures |= measure_original_script(arguments.runs)
     if "prune" in groups:
-        figures |= measure_prune(arguments.runs)
+        figures |= measure_prune(arguments.runs, arguments.processes)
     if "cli" in groups:
         figures |= measure_cli(arguments.runs)
     if "files" in groups:

@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -206,6 +207,38 @@ class TestWarmKernels:
         assert re.search(r"<img[^>]+\.png", html), html
         for noise in ("I0000", "absl", "cuda", "oneDNN"):
             assert noise not in html
+
+    @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="reads processes from /proc")
+    def test_no_server_outlives_a_build_even_one_with_nothing_to_read(self, tmp_path):
+        """conf.py starts the server before it knows whether a page will execute.
+
+        A rebuild with nothing to read stops it at once; every build stops it by its
+        end. The server's socket lives in the build's temporary folder, so its command
+        line names that folder.
+        """
+        folder = Path(tempfile.mkdtemp(prefix="lk", dir="/tmp"))  # short: a socket's path
+        try:
+            source = _site(tmp_path, {"good": GOOD})
+            for _ in range(2):
+                status, output = _build(source, LSTMDOC_DOCS_WARM_KERNELS="1", TMPDIR=str(folder))
+                assert status == 0, output
+                assert not _servers_in(folder)
+            assert _executed(output) == []  # the second build read nothing
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _servers_in(folder: Path) -> list[str]:
+    """The command lines of running processes that name ``folder``."""
+    found = []
+    for process in Path("/proc").glob("[0-9]*"):
+        try:
+            command = (process / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:  # gone meanwhile
+            continue
+        if str(folder) in command:
+            found.append(command)
+    return found
 
 
 class TestCache:

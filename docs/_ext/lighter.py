@@ -144,14 +144,13 @@ def prune_site(outdir: Path) -> list[str]:
     ours = [
         path.read_text(encoding="utf-8") for path in static.glob("**/*.css") if path not in pruned
     ]
+    used = custom_properties_used([*pruned.values(), *ours], texts)
     while True:  # a property that only a dropped declaration read is dropped next time
-        used = custom_properties_used([*pruned.values(), *ours], texts)
-        shorter = {
-            path: without_unused_custom_properties(css, used) for path, css in pruned.items()
-        }
-        if shorter == pruned:
+        pruned = {path: without_unused_custom_properties(css, used) for path, css in pruned.items()}
+        still_used = custom_properties_used([*pruned.values(), *ours], texts)
+        if still_used == used:  # pruning with the same properties again changes nothing
             break
-        pruned = shorter
+        used = still_used
     animations = animations_used([*pruned.values(), *ours], texts)
     pruned = {path: without_unused_keyframes(css, animations) for path, css in pruned.items()}
     for path, css in pruned.items():

@@ -7,7 +7,9 @@ tables, roles, directives or dollar math), a glued value can be NaN, and an
 f-string can print None. So once the site is written, the prose of each page
 (its article, less everything shown as code) is read back, and each finding is a
 warning naming the page, which fails the strict build. Every page is read, not only
-those this build wrote, so a defect fails each build until it is fixed. It finds:
+those this build wrote, so a defect fails each build until it is fixed. The pages are
+read in a second process while this one prunes the stylesheets (``lighter.py``): each
+takes a second or two, and the two take one on two cores. It finds:
 
 - a Markdown table as text: a delimiter row such as ``| --- | ---: |`` (after
   Sphinx's smart quotes, ``| — | —: |``);
@@ -30,7 +32,10 @@ outputs and inline code are never read; rendered HTML and Markdown outputs are.
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -188,21 +193,60 @@ def findings(html: str) -> list[Finding]:
     return found
 
 
-def _warn_about_raw_markup(app: Any, exception: Exception | None) -> None:
-    """Read back each written page of the current build; warn once per finding."""
+_reading: subprocess.Popen[str] | None = None
+_read_pages: list[str] = []
+
+
+def _read_pages_back(app: Any, exception: Exception | None) -> None:
+    """Start reading back each written page of the current build, in another process."""
+    global _reading, _read_pages  # noqa: PLW0603  (one reading per build)
     if exception is not None or app.builder.format != "html":
         return
-    for docname in sorted(app.env.found_docs):
-        page = Path(app.builder.get_outfilename(docname))
-        if not page.is_file():
-            continue
-        for finding in findings(page.read_text(encoding="utf-8")):
-            logger.warning(
-                "the page shows %s", finding, location=docname, type="lstmdoc", subtype="raw_markup"
-            )
+    pages = {docname: Path(app.builder.get_outfilename(docname)) for docname in app.env.found_docs}
+    _read_pages = sorted(docname for docname, page in pages.items() if page.is_file())
+    _reading = subprocess.Popen(
+        [sys.executable, __file__, *(str(pages[docname]) for docname in _read_pages)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
+
+
+def _warn_about_raw_markup(_app: Any, _exception: Exception | None) -> None:
+    """Warn once per finding of the reading started by :func:`_read_pages_back`."""
+    global _reading
+    if _reading is None:
+        return
+    output, errors = _reading.communicate()
+    status, _reading = _reading.returncode, None
+    if status != 0:
+        logger.warning("the pages could not be read back for raw markup:\n%s", errors.strip())
+        return
+    for line in output.splitlines():
+        number, what, text = json.loads(line)
+        logger.warning(
+            "the page shows %s",
+            Finding(what, text),
+            location=_read_pages[number],
+            type="lstmdoc",
+            subtype="raw_markup",
+        )
+
+
+def _print_findings(pages: list[str]) -> None:
+    """Print each finding of these pages as a JSON line: the page's number, what, the text."""
+    for number, page in enumerate(pages):
+        for finding in findings(Path(page).read_text(encoding="utf-8")):
+            print(json.dumps([number, finding.what, finding.text]))
 
 
 def setup(app: Any) -> dict[str, Any]:
     """Read every page back once the site is written."""
-    app.connect("build-finished", _warn_about_raw_markup)
+    app.connect("build-finished", _read_pages_back, priority=400)
+    app.connect("build-finished", _warn_about_raw_markup, priority=950)  # after the pruning
     return {"parallel_read_safe": True, "parallel_write_safe": True}
+
+
+if __name__ == "__main__":
+    _print_findings(sys.argv[1:])

@@ -9,6 +9,7 @@ token, as it was; no rule that a page could match is dropped.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -47,7 +48,13 @@ def class_names_used(texts: list[str]) -> set[str]:
 
 def words_in(texts: list[str]) -> set[str]:
     """Every word (letters, digits, ``_`` and ``-``) of these texts: the names they may use."""
-    return {word for text in texts for word in _WORD.findall(text)}
+    return set().union(*map(_words_of, texts))
+
+
+@functools.lru_cache(maxsize=1024)
+def _words_of(text: str) -> frozenset[str]:
+    # The pruning asks for the words of the same pages and scripts several times over.
+    return frozenset(_WORD.findall(text))
 
 
 def icons_named_in(texts: list[str]) -> set[str]:
