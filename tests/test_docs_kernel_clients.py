@@ -110,36 +110,34 @@ def test_a_kernel_that_dies_before_replying_is_an_error(tmp_path, monkeypatch):
         )
     )
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
-
-    async def start() -> None:
-        manager = kernel_clients.BuildKernelManager(kernel_name="dies")
-        await manager.start_kernel(cwd=str(tmp_path))
-        client = manager.client()
-        client.start_channels()
-        try:
-            await client.wait_for_ready(timeout=30)
-        finally:
-            client.stop_channels()
-            await manager.cleanup_resources()
-
     with pytest.raises(RuntimeError, match="died before replying"):
-        asyncio.run(start())
+        asyncio.run(ready_kernel("dies", tmp_path))
 
 
 def test_a_stopped_kernel_s_process_has_ended(tmp_path):
     """Shutting down still waits for the kernel's process to end; it only checks more often."""
 
     async def start_and_stop() -> Any:
-        manager = kernel_clients.BuildKernelManager(kernel_name="python3")
-        await manager.start_kernel(cwd=str(tmp_path))
-        client = manager.client()
-        client.start_channels()
-        try:
-            await client.wait_for_ready(timeout=60)
-            process = manager.provisioner.process
-        finally:
-            client.stop_channels()
+        manager, client = await ready_kernel("python3", tmp_path)
+        process = manager.provisioner.process
+        client.stop_channels()
         await manager.shutdown_kernel()
         return process
 
     assert asyncio.run(start_and_stop()).poll() is not None
+
+
+async def ready_kernel(name: str, folder: Path) -> tuple[Any, Any]:
+    """The build's manager and client of a kernel ``name`` started in ``folder``, once it is
+    ready; if it never is, its channels and files are cleaned up and the error raised."""
+    manager = kernel_clients.BuildKernelManager(kernel_name=name)
+    await manager.start_kernel(cwd=str(folder))
+    client = manager.client()
+    client.start_channels()
+    try:
+        await client.wait_for_ready(timeout=60)
+    except BaseException:
+        client.stop_channels()
+        await manager.cleanup_resources()
+        raise
+    return manager, client

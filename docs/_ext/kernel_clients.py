@@ -27,7 +27,7 @@ from queue import Empty
 
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import DottedObjectName, Type
+from traitlets import Type
 
 _POLL = 0.01  # seconds between checks that a stopping kernel has ended
 
@@ -65,7 +65,8 @@ class BuildKernelManager(AsyncKernelManager):
     """An ``AsyncKernelManager`` whose clients are :class:`BuildKernelClient`, and that
     notices a stopped kernel's end within 0.01 s."""
 
-    client_class = DottedObjectName(f"{__name__}.BuildKernelClient")
+    # The class that client() makes. (Its default comes from client_class only in
+    # KernelManager: AsyncKernelManager sets both, so client_class alone changes nothing.)
     client_factory = Type(klass=BuildKernelClient)
 
     async def _async_finish_shutdown(
